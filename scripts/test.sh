@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Copyright 2026 isp_telephony authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+#
+# The test command: lint, then a fresh database with isp_telephony (and its
+# demo data) installed, then every test through pytest-odoo, HTTP tests
+# included. Exits non-zero on any lint finding or test failure.
+#
+#   scripts/test.sh [pytest arguments, e.g. -k rating]
+#
+# Environment: ISP_TEST_DB (default isp_telephony_test), ISP_WORK_DIR,
+# ISP_PYTHON, PGHOST/PGPORT/PGUSER/PGPASSWORD, ISP_SKIP_LINT=1 to skip lint
+# while iterating locally (CI never sets it).
+. "$(dirname "$0")/common.sh"
+
+DB=${ISP_TEST_DB:-isp_telephony_test}
+CONF="$WORK_DIR/test-$DB.conf"
+
+check_odoo
+ensure_python_deps test
+ensure_postgres
+
+if [ "${ISP_SKIP_LINT:-}" != "1" ]; then
+    say "lint: ruff"
+    (cd "$REPO_DIR" && "$PYTHON" -m ruff check . && "$PYTHON" -m ruff format --check .)
+    say "lint: pylint-odoo"
+    (cd "$REPO_DIR" && "$PYTHON" -m pylint --rcfile=.pylintrc --score=n \
+        $(git ls-files '*.py' 2>/dev/null || find . -name '*.py' -not -path './.git/*'))
+fi
+
+write_config "$CONF"
+if [ "${ISP_REUSE_DB:-}" = "1" ] && module_installed "$DB"; then
+    say "reusing database $DB (ISP_REUSE_DB=1): upgrading $ADDON_NAME"
+    odoo_bin -c "$CONF" -d "$DB" -u "$ADDON_NAME" --stop-after-init --log-level=warn
+else
+    say "creating a fresh database $DB with $ADDON_NAME and demo data"
+    dropdb --if-exists "$DB"
+    rm -rf "$WORK_DIR/data/filestore/$DB"
+    odoo_bin -c "$CONF" -d "$DB" -i "$ADDON_NAME" --stop-after-init --log-level=warn
+fi
+module_installed "$DB" || die "$ADDON_NAME did not install in $DB (see the log above)."
+
+say "running the tests (pytest-odoo)"
+set +e
+(cd "$WORK_DIR/addons" && "$PYTHON" -m pytest -p no:cacheprovider \
+    --odoo-database="$DB" --odoo-config="$CONF" --odoo-http --odoo-log-level=warn \
+    -o python_files='test_*.py' -rfEs "$ADDON_NAME/tests" "$@")
+rc=$?
+set -e
+if [ $rc -eq 5 ]; then
+    die "pytest collected no test: that is a failure, not a pass."
+fi
+exit $rc
