@@ -1,0 +1,203 @@
+# Copyright 2026 isp_telephony authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Destination classes of a call: what the rating engine prices by class.
+
+Plain Python, no Odoo. The dialled number of a CDR is classified once per
+(number, line area code, country) and the answer is cached, because the same
+numbers come back call after call and :func:`phone.parse` is the slow part of
+rating.
+
+Classes (string codes, stored as they are on CDRs and rates):
+
+* ``local_fixed`` / ``local_mobile``: same area code (DDD) as the line;
+* ``national_fixed`` / ``national_mobile``: another area code of the country;
+* ``international``: another country;
+* ``toll_free``: 0800;
+* ``non_geographic``: 0300/0500/0900 and 3003/4004-style numbers;
+* ``emergency``: every short code (190, 192, 193, 199, 100, 180...):
+  emergency and public-utility services, always free;
+* ``on_net``: the dialled number is another line of the company;
+* ``inbound``: the line received the call;
+* ``unknown``: an outbound call to something that is not a number we can read
+  (withheld, garbage). It is still priced by prefix/default, never silently.
+"""
+
+import re
+from functools import lru_cache
+
+import phonenumbers
+
+from . import phone
+
+LOCAL_FIXED = "local_fixed"
+NATIONAL_FIXED = "national_fixed"
+LOCAL_MOBILE = "local_mobile"
+NATIONAL_MOBILE = "national_mobile"
+INTERNATIONAL = "international"
+TOLL_FREE = "toll_free"
+NON_GEOGRAPHIC = "non_geographic"
+EMERGENCY = "emergency"
+ON_NET = "on_net"
+INBOUND = "inbound"
+UNKNOWN = "unknown"
+
+CLASSES = (
+    LOCAL_FIXED,
+    NATIONAL_FIXED,
+    LOCAL_MOBILE,
+    NATIONAL_MOBILE,
+    INTERNATIONAL,
+    TOLL_FREE,
+    NON_GEOGRAPHIC,
+    EMERGENCY,
+    ON_NET,
+    INBOUND,
+    UNKNOWN,
+)
+
+OUTBOUND_DIRECTION = "outbound"
+INBOUND_DIRECTION = "inbound"
+DIRECTIONS = (OUTBOUND_DIRECTION, INBOUND_DIRECTION)
+
+# Size of the classification cache: distinct (number, DDD, country) triples.
+CACHE_SIZE = 1 << 18
+
+
+def _desc_matcher(desc, general):
+    """A predicate for one phonenumbers PhoneNumberDesc (lengths + pattern),
+    as phonenumbers applies it; None when the desc is empty."""
+    if desc is None or not desc.national_number_pattern:
+        return None
+    lengths = frozenset(desc.possible_length or general.possible_length or ())
+    pattern = re.compile(desc.national_number_pattern)
+
+    def matches(nsn):
+        return (not lengths or len(nsn) in lengths) and (
+            pattern.fullmatch(nsn) is not None
+        )
+
+    return matches
+
+
+def _br_matchers():
+    """Brazil's number types straight from phonenumbers' metadata, in the
+    order phonenumbers tests them, so the fast path cannot drift from it."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region("BR")
+    general = meta.general_desc
+    ordered = (
+        (meta.premium_rate, phone.NON_GEOGRAPHIC),
+        (meta.toll_free, phone.TOLL_FREE),
+        (meta.shared_cost, phone.NON_GEOGRAPHIC),
+        (meta.voip, phone.FIXED),
+        (meta.personal_number, phone.MOBILE),
+        (meta.pager, phone.MOBILE),
+        (meta.uan, phone.NON_GEOGRAPHIC),
+        (meta.voicemail, None),
+        (meta.fixed_line, phone.FIXED),
+        (meta.mobile, phone.MOBILE),
+    )
+    matchers = []
+    for desc, kind in ordered:
+        matcher = _desc_matcher(desc, general)
+        if matcher is not None:
+            matchers.append((matcher, kind))
+    return _desc_matcher(general, general), tuple(matchers)
+
+
+_BR_GENERAL, _BR_TYPES = _br_matchers()
+_GEOGRAPHIC = frozenset({phone.FIXED, phone.MOBILE})
+
+
+def _br_e164_kind(nsn):
+    """Kind of a Brazilian national number, or None to take the slow path."""
+    if not nsn.isdigit() or _BR_GENERAL is None or not _BR_GENERAL(nsn):
+        return None
+    for matches, kind in _BR_TYPES:
+        if matches(nsn):
+            return kind
+    return None
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _number(dialled, line_area_code, country):
+    """``(base_class, e164, prefix_digits, area_code)`` of a dialled number.
+
+    ``base_class`` is a class, or ``"fixed"``/``"mobile"`` for geographic
+    numbers (local or national is decided against the line's area code by
+    the caller). A Brazilian E.164 number is read straight from
+    phonenumbers' metadata patterns (no parsing); everything else goes
+    through :func:`phone.parse`.
+    """
+    if country == "BR" and dialled.startswith("+55"):
+        nsn = dialled[3:]
+        kind = _br_e164_kind(nsn)
+        if kind is not None:
+            geographic = kind in _GEOGRAPHIC
+            base = kind if geographic else _KIND_CLASS[kind]
+            return base, dialled, dialled[1:], nsn[:2] if geographic else None
+    number = phone.parse(dialled, country, line_area_code)
+    kind = number.kind
+    if kind == phone.SHORT_CODE:
+        return EMERGENCY, None, "", None
+    if not number.valid:
+        raw = (dialled or "").strip()
+        digits = raw[1:] if raw.startswith("+") and raw[1:].isdigit() else ""
+        return UNKNOWN, None, digits, None
+    if kind in _GEOGRAPHIC:
+        return kind, number.e164, number.e164_digits, number.area_code
+    return _KIND_CLASS.get(kind, UNKNOWN), number.e164, number.e164_digits, None
+
+
+_KIND_CLASS = {
+    phone.INTERNATIONAL: INTERNATIONAL,
+    phone.TOLL_FREE: TOLL_FREE,
+    phone.NON_GEOGRAPHIC: NON_GEOGRAPHIC,
+}
+_LOCAL = {phone.FIXED: LOCAL_FIXED, phone.MOBILE: LOCAL_MOBILE}
+_NATIONAL = {phone.FIXED: NATIONAL_FIXED, phone.MOBILE: NATIONAL_MOBILE}
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def destination(dialled, line_area_code, country="BR"):
+    """``(dest_class, e164, prefix_digits)`` of an outbound dialled number.
+
+    ``e164`` is ``None`` when the number has no E.164 form (short codes,
+    unreadable input); ``prefix_digits`` is what rate prefixes are matched on:
+    the E.164 digits without ``+`` (the raw digits after a ``+`` when
+    phonenumbers does not know the range), or ``""`` when there are none.
+    On-net is not decided here (it depends on the company's lines).
+    """
+    dialled = dialled or ""
+    line_area_code = line_area_code or None
+    # An E.164 number reads the same from every area code: share the entry.
+    base, e164, digits, area = _number(
+        dialled, None if dialled.startswith("+") else line_area_code, country
+    )
+    if base in _GEOGRAPHIC:
+        local = area is not None and area == line_area_code
+        return (_LOCAL if local else _NATIONAL)[base], e164, digits
+    return base, e164, digits
+
+
+def cache_clear():
+    """Forget every classification (tests, benchmarks)."""
+    destination.cache_clear()
+    _number.cache_clear()
+
+
+def classify(direction, dialled, line_area_code, country="BR", on_net=frozenset()):
+    """Destination class of a call.
+
+    ``direction`` is ``"outbound"`` or ``"inbound"``; ``dialled`` an E.164
+    string or short-code digits as the CDR importer stores them;
+    ``line_area_code`` the DDD of the line that made the call; ``on_net`` the
+    E.164 numbers of the company's own lines.
+    """
+    if direction == INBOUND_DIRECTION:
+        return INBOUND
+    if direction != OUTBOUND_DIRECTION:
+        raise ValueError(f"unknown call direction {direction!r}")
+    dest_class, e164, _digits = destination(dialled, line_area_code or None, country)
+    if e164 is not None and e164 in on_net:
+        return ON_NET
+    return dest_class
