@@ -230,6 +230,12 @@ class SummitGateway(Gateway):
                         f"Summit did not answer within "
                         f"{_seconds(self.config.timeout)} ({attempts} attempts)"
                     ) from None
+            except requests.exceptions.SSLError:
+                _logger.warning("Summit %s %s -> TLS failure", method, path)
+                raise GatewayError(
+                    f"Summit at {self._where}: the TLS connection failed "
+                    f"(certificate not trusted or wrong protocol)."
+                ) from None
             except requests.ConnectionError:
                 _logger.warning("Summit %s %s -> connection failed", method, path)
                 if last:

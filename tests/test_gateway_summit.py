@@ -331,6 +331,16 @@ class TestFailures(SummitCase):
         self.assertIn("could not be reached at 127.0.0.1:", caught.exception.message)
         self.assertIn("(2 attempts)", caught.exception.message)
 
+    def test_tls_failure_is_not_retried(self):
+        gateway = self.make_gateway(
+            base_url=self.server.base_url.replace("http:", "https:")
+        )
+        with self.assertRaises(summit.GatewayError) as caught:
+            gateway.find_line("k")
+        self.assertFalse(caught.exception.retryable)
+        self.assertIn("TLS", caught.exception.message)
+        self.assertEqual(self.sleeps, [])
+
     def test_malformed_json_raises_protocol_error(self):
         self.server.malformed_next(method="GET")
         with self.assertRaises(ProtocolError):
