@@ -1,0 +1,185 @@
+# Copyright 2026 isp_telephony authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Destination classes of calls, from tools/destination.py (no database)."""
+
+import unittest
+from unittest import mock
+
+from ..tools import destination as dest
+from ..tools import phone
+
+LINE_DDD = "11"
+COMPANY_LINES = frozenset({"+551132000000", "+551132000001"})
+
+# (direction, dialled as stored by the CDR importer, expected class)
+CASES = (
+    ("outbound", "+551134567890", dest.LOCAL_FIXED),  # DDD 11 = line's DDD
+    ("outbound", "+551156781234", dest.LOCAL_FIXED),
+    ("outbound", "+552134567890", dest.NATIONAL_FIXED),  # DDD 21
+    ("outbound", "+554833334444", dest.NATIONAL_FIXED),  # DDD 48
+    ("outbound", "+5511987654321", dest.LOCAL_MOBILE),
+    ("outbound", "+5521987654321", dest.NATIONAL_MOBILE),
+    ("outbound", "+5585999998888", dest.NATIONAL_MOBILE),
+    ("outbound", "+558001234567", dest.TOLL_FREE),  # 0800 123 4567
+    ("outbound", "+55800123456", dest.TOLL_FREE),  # 0800 12 3456 (short form)
+    ("outbound", "+553001234567", dest.NON_GEOGRAPHIC),  # 0300
+    ("outbound", "+555001234567", dest.NON_GEOGRAPHIC),  # 0500
+    ("outbound", "+559001234567", dest.NON_GEOGRAPHIC),  # 0900
+    ("outbound", "+5540041234", dest.NON_GEOGRAPHIC),  # 4004-1234
+    ("outbound", "+5530031234", dest.NON_GEOGRAPHIC),  # 3003-1234
+    ("outbound", "+12025550123", dest.INTERNATIONAL),
+    ("outbound", "+442071234567", dest.INTERNATIONAL),
+    ("outbound", "+541143211234", dest.INTERNATIONAL),
+    ("outbound", "190", dest.EMERGENCY),  # police
+    ("outbound", "192", dest.EMERGENCY),  # ambulance (SAMU)
+    ("outbound", "193", dest.EMERGENCY),  # fire brigade
+    ("outbound", "199", dest.EMERGENCY),  # civil defence
+    ("outbound", "100", dest.EMERGENCY),  # human rights
+    ("outbound", "180", dest.EMERGENCY),  # women's helpline
+    ("outbound", "+551132000000", dest.ON_NET),  # another line of the company
+    ("outbound", "+551132000002", dest.LOCAL_FIXED),  # not a company line
+    ("inbound", "+5521987654321", dest.INBOUND),
+    ("inbound", "+551132000000", dest.INBOUND),  # on-net caller: still inbound
+    ("inbound", "anonymous", dest.INBOUND),
+    # Not a number: priced by prefix/default like A2Billing, never dropped.
+    ("outbound", "+551187654321", dest.UNKNOWN),  # 8-digit mobile w/o ninth digit
+    ("outbound", "1234", dest.UNKNOWN),
+    ("outbound", "", dest.UNKNOWN),
+    # National forms, should an importer store them unnormalised.
+    ("outbound", "34567890", dest.LOCAL_FIXED),
+    ("outbound", "021987654321", dest.NATIONAL_MOBILE),
+    ("outbound", "08001234567", dest.TOLL_FREE),
+)
+
+
+def reference_class(dialled, line_ddd):
+    """The class from phone.parse alone: what the fast path must agree with."""
+    number = phone.parse(dialled, "BR", line_ddd)
+    if number.kind == phone.SHORT_CODE:
+        return dest.EMERGENCY
+    if not number.valid:
+        return dest.UNKNOWN
+    local = number.area_code == line_ddd
+    return {
+        phone.FIXED: dest.LOCAL_FIXED if local else dest.NATIONAL_FIXED,
+        phone.MOBILE: dest.LOCAL_MOBILE if local else dest.NATIONAL_MOBILE,
+        phone.TOLL_FREE: dest.TOLL_FREE,
+        phone.NON_GEOGRAPHIC: dest.NON_GEOGRAPHIC,
+        phone.INTERNATIONAL: dest.INTERNATIONAL,
+    }[number.kind]
+
+
+class TestClassify(unittest.TestCase):
+    def setUp(self):
+        dest.cache_clear()
+
+    def test_classification_table(self):
+        for direction, dialled, expected in CASES:
+            with self.subTest(direction=direction, dialled=dialled):
+                self.assertEqual(
+                    dest.classify(
+                        direction, dialled, LINE_DDD, "BR", on_net=COMPANY_LINES
+                    ),
+                    expected,
+                )
+
+    def test_same_number_depends_on_line_area_code(self):
+        # The cache is shared between DDDs for E.164 input; the local/national
+        # answer must still follow the line asking.
+        number = "+552134567890"
+        self.assertEqual(dest.classify("outbound", number, "11"), dest.NATIONAL_FIXED)
+        self.assertEqual(dest.classify("outbound", number, "21"), dest.LOCAL_FIXED)
+        self.assertEqual(dest.classify("outbound", number, None), dest.NATIONAL_FIXED)
+        mobile = "+5521987654321"
+        self.assertEqual(dest.classify("outbound", mobile, "21"), dest.LOCAL_MOBILE)
+        self.assertEqual(dest.classify("outbound", mobile, "11"), dest.NATIONAL_MOBILE)
+
+    def test_prefix_digits_and_e164(self):
+        self.assertEqual(
+            dest.destination("+442071234567", "11"),
+            (dest.INTERNATIONAL, "+442071234567", "442071234567"),
+        )
+        self.assertEqual(dest.destination("190", "11"), (dest.EMERGENCY, None, ""))
+        # Unknown range after a "+": its digits still reach the prefix table.
+        self.assertEqual(
+            dest.destination("+551187654321", "11"),
+            (dest.UNKNOWN, None, "551187654321"),
+        )
+        self.assertEqual(
+            dest.destination("08001234567", "11"),
+            (dest.TOLL_FREE, "+558001234567", "558001234567"),
+        )
+
+    def test_unknown_direction_is_an_error(self):
+        with self.assertRaises(ValueError):
+            dest.classify("sideways", "+551134567890", "11")
+
+    def test_cache_hits(self):
+        dest.classify("outbound", "+551134567890", "11")
+        before = dest.destination.cache_info().hits
+        for _ in range(10):
+            dest.classify("outbound", "+551134567890", "11")
+        self.assertEqual(dest.destination.cache_info().hits, before + 10)
+
+    def test_brazilian_e164_does_not_parse(self):
+        # The fast path answers Brazilian E.164 numbers without phone.parse
+        # (its ~150 us per number is what made cold-cache rating slow).
+        with mock.patch.object(dest.phone, "parse", side_effect=AssertionError):
+            self.assertEqual(
+                dest.classify("outbound", "+5521987654321", "21"), dest.LOCAL_MOBILE
+            )
+            self.assertEqual(
+                dest.classify("outbound", "+558001234567", "21"), dest.TOLL_FREE
+            )
+            with self.assertRaises(AssertionError):
+                dest.classify("outbound", "+12025550123", "21")
+
+    def test_fast_path_agrees_with_phone_parse(self):
+        # The Brazilian E.164 fast path reads phonenumbers' metadata patterns
+        # instead of parsing; it must give phone.parse's answer on every
+        # shape: all DDDs 10-99, fixed/mobile/old mobile/8-9-10 digit forms.
+        checked = 0
+        for ddd in range(10, 100):
+            for subscriber in (
+                "34567890",
+                "23456789",
+                "987654321",
+                "887654321",
+                "77654321",
+                "67654321",
+                "1234567",
+                "12345678",
+                "0345678",
+            ):
+                dialled = f"+55{ddd}{subscriber}"
+                for line_ddd in ("11", str(ddd)):
+                    with self.subTest(dialled=dialled, line=line_ddd):
+                        self.assertEqual(
+                            dest.classify("outbound", dialled, line_ddd),
+                            reference_class(dialled, line_ddd),
+                        )
+                        checked += 1
+        for dialled in (
+            "+558001234567",
+            "+55800123456",
+            "+553001234567",
+            "+553003123456",
+            "+5530031234",
+            "+5540041234",
+            "+5540201234",
+            "+555001234567",
+            "+559001234567",
+            "+55900123456",
+            "+5540001234",
+            "+55400012345",
+            "+5599",
+            "+55",
+            "+55119876543210",
+        ):
+            with self.subTest(dialled=dialled):
+                self.assertEqual(
+                    dest.classify("outbound", dialled, "11"),
+                    reference_class(dialled, "11"),
+                )
+                checked += 1
+        self.assertEqual(checked, 90 * 9 * 2 + 15)
