@@ -71,6 +71,7 @@ def reference_class(dialled, line_ddd):
 
 class TestClassify(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         dest.cache_clear()
 
     def test_classification_table(self):

@@ -356,6 +356,7 @@ class TestFreeAndNoRate(unittest.TestCase):
 
 class TestLookup(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         self.table = RateTable(
             [
                 Rate("uk", "44", None, "0.30"),
