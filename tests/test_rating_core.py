@@ -179,6 +179,30 @@ class TestFranchise(unittest.TestCase):
         )
         self.assertEqual([r.bucket_id for r in results], ["B", "B", "B"])
 
+    def test_docs_example_split_with_fee(self):
+        # docs/rating.md: bucket 100 s, 60/60 at 0.60/min, fee 0.10.
+        #   50 s -> b 60, covered 60, left 40: 0.00
+        #   90 s -> b 120, covered 40, excess 80: 0.10 + 80 * 0.01 = 0.90
+        #   10 s -> b 60, excess 60: 0.10 + 0.60 = 0.70
+        plan = make_plan(
+            [Rate("lf", None, dest.LOCAL_FIXED, "0.60", "0.10")],
+            buckets=[Bucket("B", 100, {dest.LOCAL_FIXED})],
+            minimum=3,
+        )
+        calls = [
+            make_call(1, LF, 50, minute=0),
+            make_call(2, LF, 90, minute=5),
+            make_call(3, LF, 10, minute=9),
+        ]
+        self.assertEqual(
+            summary(rating.rate_calls(plan, calls, LINE_DDD)),
+            [
+                (1, 60, 60, 0, "0.00", rating.RATED),
+                (2, 120, 40, 80, "0.90", rating.RATED),
+                (3, 60, 0, 60, "0.70", rating.RATED),
+            ],
+        )
+
     def test_ties_broken_by_call_id(self):
         # Same connect time: id 1 goes first and takes the whole 60 s.
         plan = make_plan(
