@@ -358,6 +358,10 @@ class TestFailures(SummitCase):
         old_level = root.level
         root.addHandler(capture)
         root.setLevel(logging.DEBUG)
+        # Under Odoo the "odoo" loggers have their own level: open ours too.
+        module_logger = logging.getLogger(summit.__name__)
+        old_module_level = module_logger.level
+        module_logger.setLevel(logging.DEBUG)
         try:
             self.server.fail_next(500, times=1, method="POST")
             gateway = self.make_gateway()
@@ -368,6 +372,7 @@ class TestFailures(SummitCase):
         finally:
             root.removeHandler(capture)
             root.setLevel(old_level)
+            module_logger.setLevel(old_module_level)
         text = "\n".join(capture.lines)
         token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
         self.assertIn("Summit POST /lines -> 500", text)

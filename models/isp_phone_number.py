@@ -1,0 +1,167 @@
+# Copyright 2026 isp_telephony authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
+
+from ..tools import phone
+
+STATES = [
+    ("available", "Available"),
+    ("reserved", "Reserved"),
+    ("in_use", "In Use"),
+    ("quarantine", "Quarantined"),
+]
+
+
+class IspPhoneNumber(models.Model):
+    """One number of a range, with its availability.
+
+    Rows are created by the range with set-based SQL; states change through
+    the methods below (set-based as well) so that ten thousand numbers cost
+    one UPDATE."""
+
+    _name = "isp.phone.number"
+    _description = "Phone Number"
+    _order = "e164"
+    _rec_name = "name"
+
+    name = fields.Char(
+        string="Number", required=True, readonly=True, help="National display form."
+    )
+    e164 = fields.Char(
+        string="E.164",
+        required=True,
+        readonly=True,
+        index=True,
+        help="The number in international E.164 form, the key every match uses.",
+    )
+    sequence_number = fields.Integer(
+        readonly=True, index=True, help="Subscriber number as an integer."
+    )
+    range_id = fields.Many2one(
+        "isp.number.range",
+        required=True,
+        readonly=True,
+        ondelete="cascade",
+        index=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True
+    )
+    state = fields.Selection(
+        STATES, required=True, default="available", readonly=True, index=True
+    )
+    state_date = fields.Date(
+        string="Since", readonly=True, help="Date of the last change of state."
+    )
+    quarantine_until = fields.Date(
+        readonly=True,
+        help="A quarantined number becomes available again on this date.",
+    )
+    note = fields.Char()
+
+    _sql_constraints = [
+        (
+            "e164_company_uniq",
+            "UNIQUE(company_id, e164)",
+            "A number can exist only once per company.",
+        ),
+    ]
+
+    @api.model
+    def _search_display_name(self, operator, value):
+        domain = super()._search_display_name(operator, value)
+        if isinstance(value, str) and operator in ("ilike", "=", "=ilike", "like"):
+            e164 = phone.to_e164(value, "BR")
+            if e164:
+                domain = expression.OR([domain, [("e164", "=", e164)]])
+            digits = "".join(c for c in value if c.isdigit())
+            if digits:
+                domain = expression.OR([domain, [("e164", "like", digits)]])
+        return domain
+
+    # State changes (set-based) ----------------------------------------------
+    def _set_state(self, state, quarantine_until=None):
+        if not self:
+            return
+        self.flush_recordset()
+        self.env.cr.execute(
+            """UPDATE isp_phone_number
+                  SET state = %s, quarantine_until = %s, state_date = %s,
+                      write_uid = %s, write_date = now() at time zone 'UTC'
+                WHERE id IN %s""",
+            (
+                state,
+                quarantine_until,
+                fields.Date.context_today(self),
+                self.env.uid,
+                tuple(self.ids),
+            ),
+        )
+        self.invalidate_recordset(["state", "quarantine_until", "state_date"])
+
+    def _quarantine_days(self):
+        return self.env.company.telephony_quarantine_days
+
+    def action_reserve(self):
+        self.check_access("write")
+        if self.filtered(lambda n: n.state != "available"):
+            raise UserError(self.env._("Only available numbers can be reserved."))
+        self._set_state("reserved")
+
+    def action_make_available(self):
+        self.check_access("write")
+        if self.filtered(lambda n: n.state == "in_use"):
+            raise UserError(
+                self.env._("Numbers in use are released by cancelling their line.")
+            )
+        self._set_state("available")
+
+    def _mark_in_use(self):
+        busy = self.filtered(lambda n: n.state == "in_use")
+        if busy:
+            raise UserError(
+                self.env._(
+                    "These numbers are already in use: %s.",
+                    ", ".join(busy.mapped("e164")),
+                )
+            )
+        self._set_state("in_use")
+
+    def _put_in_quarantine(self):
+        by_company = {}
+        for number in self:
+            by_company.setdefault(number.company_id, self.browse())
+            by_company[number.company_id] |= number
+        today = fields.Date.context_today(self)
+        for company, numbers in by_company.items():
+            days = company.telephony_quarantine_days
+            if days > 0:
+                numbers._set_state("quarantine", today + timedelta(days=days))
+            else:
+                numbers._set_state("available")
+
+    def action_quarantine(self):
+        self.check_access("write")
+        if self.filtered(lambda n: n.state == "in_use"):
+            raise UserError(
+                self.env._("Numbers in use are quarantined by cancelling their line.")
+            )
+        self._put_in_quarantine()
+
+    @api.model
+    def _cron_release_quarantine(self):
+        """Quarantined numbers whose date has come become available again."""
+        self.env.cr.execute(
+            """UPDATE isp_phone_number
+                  SET state = 'available', quarantine_until = NULL,
+                      state_date = %s, write_date = now() at time zone 'UTC'
+                WHERE state = 'quarantine' AND quarantine_until <= %s""",
+            (fields.Date.context_today(self), fields.Date.context_today(self)),
+        )
+        released = self.env.cr.rowcount
+        self.invalidate_model(["state", "quarantine_until", "state_date"])
+        return released

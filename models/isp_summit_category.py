@@ -1,0 +1,36 @@
+# Copyright 2026 isp_telephony authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class IspSummitCategory(models.Model):
+    """Platform class of service; blocking works by switching a line's
+    category."""
+
+    _name = "isp.summit.category"
+    _description = "Summit Category"
+    _order = "integration_id, name"
+
+    name = fields.Char(string="Description", required=True)
+    acronym = fields.Char(
+        required=True, help="Code of the category on the platform (sigla)."
+    )
+    integration_id = fields.Many2one(
+        "isp.telephony.integration", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(
+        related="integration_id.company_id", store=True, index=True
+    )
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [
+        (
+            "acronym_uniq",
+            "UNIQUE(integration_id, acronym)",
+            "A category acronym must be unique per integration.",
+        ),
+    ]
+
+    def _compute_display_name(self):
+        for record in self:
+            record.display_name = f"[{record.acronym}] {record.name}"

@@ -1,0 +1,33 @@
+# Copyright 2026 isp_telephony authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class IspSummitCostCenter(models.Model):
+    """Platform cost centre; Summit's is usually the value ``Default``."""
+
+    _name = "isp.summit.cost.center"
+    _description = "Summit Cost Centre"
+    _rec_name = "value"
+    _order = "integration_id, value"
+
+    value = fields.Char(
+        required=True,
+        default="Default",
+        help="Cost centre exactly as the platform spells it (Default, DEFAULT...).",
+    )
+    integration_id = fields.Many2one(
+        "isp.telephony.integration", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(
+        related="integration_id.company_id", store=True, index=True
+    )
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [
+        (
+            "value_uniq",
+            "UNIQUE(integration_id, value)",
+            "A cost centre must be unique per integration.",
+        ),
+    ]

@@ -1,0 +1,35 @@
+# Copyright 2026 isp_telephony authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class IspSummitLicence(models.Model):
+    """Line licence type on the platform (residential basic, SIP trunk)."""
+
+    _name = "isp.summit.licence"
+    _description = "Summit Licence"
+    _order = "integration_id, name"
+
+    name = fields.Char(string="Description", required=True)
+    acronym = fields.Char(
+        required=True, help="Code of the licence on the platform (sigla)."
+    )
+    integration_id = fields.Many2one(
+        "isp.telephony.integration", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(
+        related="integration_id.company_id", store=True, index=True
+    )
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [
+        (
+            "acronym_uniq",
+            "UNIQUE(integration_id, acronym)",
+            "A licence acronym must be unique per integration.",
+        ),
+    ]
+
+    def _compute_display_name(self):
+        for record in self:
+            record.display_name = f"[{record.acronym}] {record.name}"

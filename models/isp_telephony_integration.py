@@ -1,0 +1,232 @@
+# Copyright 2026 isp_telephony authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import secrets
+
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.base.models.res_partner import _tz_get
+
+from ..gateways import base as gateway_base
+from ..tools import phone
+
+# Fields that hold a secret: readable by telephony managers only (field
+# groups), never tracked, never logged.
+SECRET_FIELDS = ("api_password", "webhook_secret")
+
+MANAGER_GROUP = "isp_telephony.group_telephony_manager"
+
+
+def _new_webhook_secret():
+    return secrets.token_urlsafe(32)
+
+
+class IspTelephonyIntegration(models.Model):
+    """A connection to one VoIP platform (seed 002 "Cadastro da Integração")."""
+
+    _name = "isp.telephony.integration"
+    _description = "VoIP Platform Integration"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "sequence, name, id"
+
+    name = fields.Char(
+        string="Description",
+        required=True,
+        tracking=True,
+        help="A short name that identifies this platform connection.",
+    )
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(
+        default=True,
+        tracking=True,
+        help="Inactive integrations are not imported from nor provisioned on.",
+    )
+    gateway = fields.Selection(
+        selection=[
+            ("summit", "Summit Networks"),
+            ("callmyway", "CallMyWay"),
+            ("asterisk", "Asterisk"),
+            ("sandbox", "Sandbox (no platform)"),
+        ],
+        required=True,
+        default="summit",
+        tracking=True,
+        help="The platform this integration talks to. Other modules extend this "
+        "list with selection_add. Sandbox behaves like a platform inside Odoo, "
+        "for demos and training.",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        index=True,
+        tracking=True,
+    )
+    cdr_import_period = fields.Selection(
+        [("daily", "Daily"), ("monthly", "Monthly")],
+        string="CDR Import Period",
+        required=True,
+        default="daily",
+        tracking=True,
+        help="How often the call records of this platform are imported.",
+    )
+    api_user = fields.Char(
+        string="Access User",
+        tracking=True,
+        help="User name the platform gave for its API (or the AMI user for Asterisk).",
+    )
+    access_host = fields.Char(
+        string="Access URL/IP",
+        tracking=True,
+        help="URL or IP address through which the platform reaches this system, "
+        "or through which Odoo reaches the platform (CallMyWay base URL, "
+        "Asterisk AMI host).",
+    )
+    api_password = fields.Char(
+        string="Access Password",
+        groups=MANAGER_GROUP,
+        copy=False,
+        help="API password (AMI secret for Asterisk). Readable by telephony "
+        "managers only.",
+    )
+    access_port = fields.Integer(
+        tracking=True,
+        help="Port of the access URL/IP (AMI port for Asterisk, usually 5038).",
+    )
+    summit_api_host = fields.Char(
+        string="Summit API IP",
+        tracking=True,
+        help="Address of the Summit Networks API server.",
+    )
+    summit_api_port = fields.Integer(
+        string="Summit API Port",
+        tracking=True,
+        help="Port of the Summit Networks API server.",
+    )
+    api_use_tls = fields.Boolean(
+        string="Use HTTPS/TLS",
+        default=True,
+        tracking=True,
+        help="Talk to the platform over TLS. Certificates are always verified.",
+    )
+    api_timeout = fields.Float(
+        string="Timeout (s)",
+        default=10.0,
+        help="Seconds to wait for the platform before a call is retried.",
+    )
+    cdr_directory = fields.Char(
+        string="CDR Source Directory",
+        tracking=True,
+        help="Directory on the Odoo server where the platform drops its CDR files.",
+    )
+    cdr_delete_after_import = fields.Boolean(
+        string="Delete CDR Files",
+        tracking=True,
+        help="Delete each CDR file once its import has been committed. "
+        "Otherwise it is moved to an 'imported' subdirectory.",
+    )
+    timezone = fields.Selection(
+        _tz_get,
+        string="Platform Time Zone",
+        required=True,
+        default="America/Sao_Paulo",
+        tracking=True,
+        help="Time zone in which the platform writes call timestamps. Times are "
+        "stored in UTC.",
+    )
+    country_id = fields.Many2one(
+        "res.country",
+        default=lambda self: self.env.ref("base.br", raise_if_not_found=False),
+        help="Country used to read numbers written without country code.",
+    )
+    area_code = fields.Char(
+        string="Default Area Code (DDD)",
+        help="Area code used to read local numbers written without one.",
+    )
+    webhook_secret = fields.Char(
+        groups=MANAGER_GROUP,
+        copy=False,
+        default=lambda self: _new_webhook_secret(),
+        help="Shared secret the platform sends with its call events. Readable by "
+        "telephony managers only.",
+    )
+    has_webhook_secret = fields.Boolean(compute="_compute_has_webhook_secret")
+
+    _sql_constraints = [
+        (
+            "access_port_range",
+            "CHECK(access_port IS NULL OR (access_port >= 0 AND access_port < 65536))",
+            "The access port must be between 0 and 65535.",
+        ),
+        (
+            "summit_port_range",
+            (
+                "CHECK(summit_api_port IS NULL OR "
+                "(summit_api_port >= 0 AND summit_api_port < 65536))"
+            ),
+            "The Summit API port must be between 0 and 65535.",
+        ),
+    ]
+
+    def _compute_has_webhook_secret(self):
+        for record in self:
+            record.has_webhook_secret = bool(record.sudo().webhook_secret)
+
+    # Secrets --------------------------------------------------------------
+    def action_regenerate_webhook_secret(self):
+        self.check_access("write")
+        for record in self:
+            record.sudo().webhook_secret = _new_webhook_secret()
+            record.message_post(body=self.env._("A new webhook secret was generated."))
+
+    def _get_secret(self, field_name):
+        """Read a secret for server-side use (platform calls). The value is
+        never returned to the client nor logged."""
+        self.ensure_one()
+        if field_name not in SECRET_FIELDS:
+            raise ValueError(field_name)
+        return self.sudo()[field_name] or ""
+
+    # Numbers ----------------------------------------------------------------
+    def _country_code(self):
+        return (self.country_id.code or "BR").upper()
+
+    def _normalize_number(self, raw):
+        """E.164 of ``raw`` as this platform writes it, or '' if it has none."""
+        self.ensure_one()
+        return phone.to_e164(raw, self._country_code(), self.area_code) or ""
+
+    # Gateway ----------------------------------------------------------------
+    def _api_base_url(self):
+        self.ensure_one()
+        host = (self.summit_api_host or self.access_host or "").strip().rstrip("/")
+        port = self.summit_api_port or self.access_port
+        if not host:
+            return ""
+        if "://" not in host:
+            host = f"{'https' if self.api_use_tls else 'http'}://{host}"
+        if port and host.count(":") < 2:
+            host = f"{host}:{port}"
+        return host
+
+    def _gateway_config(self):
+        self.ensure_one()
+        return gateway_base.GatewayConfig(
+            base_url=self._api_base_url(),
+            username=self.api_user or "",
+            password=self._get_secret("api_password"),
+            timeout=self.api_timeout or 10.0,
+            verify_tls=True,
+            extra={"integration_id": self.id, "store_key": f"{self.env.cr.dbname}"},
+        )
+
+    def _get_gateway(self):
+        """A gateway instance for one job; use it as a context manager."""
+        self.ensure_one()
+        if not self.active:
+            raise UserError(self.env._("The integration %s is archived.", self.name))
+        try:
+            cls = gateway_base.gateway_class(self.gateway)
+        except gateway_base.GatewayError as error:
+            raise UserError(error.message) from None
+        return cls(self._gateway_config())

@@ -1,0 +1,11 @@
+# Copyright 2026 isp_telephony authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    telephony_quarantine_days = fields.Integer(
+        related="company_id.telephony_quarantine_days", readonly=False
+    )

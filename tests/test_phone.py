@@ -1,0 +1,153 @@
+# Copyright 2026 isp_telephony authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The phone number core: what people and platforms write, read as E.164."""
+
+from unittest import TestCase
+
+from ..tools import phone
+
+# (raw, default area code, expected kind, expected E.164)
+BRAZIL = [
+    # Local numbers take the default DDD.
+    ("3456-7890", "11", phone.FIXED, "+551134567890"),
+    ("34567890", "21", phone.FIXED, "+552134567890"),
+    ("98765-4321", "11", phone.MOBILE, "+5511987654321"),
+    # Old 8-digit mobiles get their ninth digit.
+    ("8765-4321", "11", phone.MOBILE, "+5511987654321"),
+    ("(11) 8765-4321", None, phone.MOBILE, "+5511987654321"),
+    # Area code written by people, with all the usual separators.
+    ("(11) 3456-7890", None, phone.FIXED, "+551134567890"),
+    ("11 3456.7890", None, phone.FIXED, "+551134567890"),
+    ("(11)98765-4321", None, phone.MOBILE, "+5511987654321"),
+    # National trunk prefix 0 + DDD.
+    ("011 3456 7890", None, phone.FIXED, "+551134567890"),
+    ("0xx11 3456-7890", None, phone.FIXED, "+551134567890"),
+    # 0 + carrier selection code (CSP) + DDD + number.
+    ("0 21 11 3456-7890", None, phone.FIXED, "+551134567890"),
+    ("0 15 21 98765-4321", None, phone.MOBILE, "+5521987654321"),
+    ("01511987654321", "19", phone.MOBILE, "+5511987654321"),
+    # With country code.
+    ("+55 11 3456-7890", None, phone.FIXED, "+551134567890"),
+    ("55 11 98765 4321", None, phone.MOBILE, "+5511987654321"),
+    ("+55 (11) 3456-7890 ramal 22", None, phone.FIXED, "+551134567890"),
+    ("sip:+551134567890@pbx.example.com", None, phone.FIXED, "+551134567890"),
+    ("tel:+55-11-3456-7890", None, phone.FIXED, "+551134567890"),
+    # Non-geographic numbers.
+    ("0800 123 4567", "11", phone.TOLL_FREE, "+558001234567"),
+    ("0800-7271234", None, phone.TOLL_FREE, "+558007271234"),
+    ("0300 123 4567", None, phone.NON_GEOGRAPHIC, "+553001234567"),
+    ("0500 123 4567", None, phone.NON_GEOGRAPHIC, "+555001234567"),
+    ("0900 123 4567", None, phone.NON_GEOGRAPHIC, "+559001234567"),
+    ("4004-0001", "11", phone.NON_GEOGRAPHIC, "+5540040001"),
+    ("3003 1234", "11", phone.NON_GEOGRAPHIC, "+5530031234"),
+    # International: + or 00 (+ CSP in Brazil).
+    ("+1 212 555 1234", None, phone.INTERNATIONAL, "+12125551234"),
+    ("00 1 212 555 1234", "11", phone.INTERNATIONAL, "+12125551234"),
+    ("00 21 1 212 555 1234", "11", phone.INTERNATIONAL, "+12125551234"),
+    ("0021 351 21 123 4567", None, phone.INTERNATIONAL, "+351211234567"),
+    ("+44 20 7946 0958", None, phone.INTERNATIONAL, "+442079460958"),
+]
+
+SHORT_CODES = ["190", "192", "193", "100", "180", "199", "197", "10315"]
+
+WITHHELD = [
+    "",
+    "   ",
+    None,
+    "anonymous",
+    "Anonymous",
+    "private",
+    "restricted",
+    "unknown",
+]
+
+INVALID = [
+    ("abc", "no digits or not a number"),
+    ("12", None),
+    ("1234567", "11"),
+    ("+99 1234", None),
+    ("0000000000", None),
+    ("9" * 30, None),
+    ("+55 11 1234", None),
+]
+
+
+class TestPhoneParse(TestCase):
+    def test_brazilian_table(self):
+        for raw, area, kind, e164 in BRAZIL:
+            with self.subTest(raw=raw, area=area):
+                number = phone.parse(raw, "BR", area)
+                self.assertEqual((number.kind, number.e164), (kind, e164))
+                self.assertTrue(number.valid)
+
+    def test_short_codes_have_no_e164(self):
+        for raw in SHORT_CODES:
+            with self.subTest(raw=raw):
+                number = phone.parse(raw, "BR", "11")
+                self.assertEqual(number.kind, phone.SHORT_CODE)
+                self.assertIsNone(number.e164)
+                self.assertEqual(number.digits, raw)
+
+    def test_withheld(self):
+        for raw in WITHHELD:
+            with self.subTest(raw=raw):
+                number = phone.parse(raw, "BR", "11")
+                self.assertEqual(number.kind, phone.WITHHELD)
+                self.assertFalse(number.valid)
+
+    def test_invalid_input_never_raises(self):
+        for raw, area in INVALID:
+            with self.subTest(raw=raw):
+                number = phone.parse(raw, "BR", area)
+                self.assertEqual(number.kind, phone.INVALID)
+                self.assertIsNone(number.e164)
+                self.assertTrue(number.reason)
+
+    def test_area_code_and_national_number(self):
+        number = phone.parse("(19) 3232-1000")
+        self.assertEqual(number.area_code, "19")
+        self.assertEqual(number.national_number, "1932321000")
+        self.assertEqual(number.e164_digits, "551932321000")
+        self.assertEqual(number.country_code, 55)
+
+    def test_other_default_country(self):
+        number = phone.parse("020 7946 0958", "GB")
+        self.assertEqual(number.e164, "+442079460958")
+        self.assertEqual(number.kind, phone.FIXED)
+        self.assertEqual(
+            phone.parse("+55 11 3456-7890", "PT").kind, phone.INTERNATIONAL
+        )
+
+    def test_local_number_without_area_code_is_invalid(self):
+        self.assertFalse(phone.parse("3456-7890", "BR", None).valid)
+
+
+class TestPhoneFormat(TestCase):
+    def test_national_and_international_display(self):
+        self.assertEqual(phone.format_national("+551134567890"), "(11) 3456-7890")
+        self.assertEqual(phone.format_national("+5511987654321"), "(11) 98765-4321")
+        self.assertEqual(
+            phone.format_international("+551134567890"), "+55 11 3456-7890"
+        )
+        self.assertEqual(phone.format_national(""), "")
+
+    def test_dial_string(self):
+        cases = [
+            # (raw, area, outside prefix, csp, expected)
+            ("+551134567890", "11", "", "", "34567890"),
+            ("+551134567890", "11", "0", "", "034567890"),
+            ("+552134567890", "11", "", "21", "0212134567890"),
+            ("+552134567890", "11", "", "", "02134567890"),
+            ("+5511987654321", "11", "", "", "987654321"),
+            ("+12125551234", "11", "", "", "0012125551234"),
+            ("+12125551234", "11", "9", "21", "9002112125551234"),
+            ("0800 123 4567", "11", "", "", "08001234567"),
+            ("190", "11", "0", "", "0190"),
+        ]
+        for raw, area, prefix, csp, expected in cases:
+            with self.subTest(raw=raw, prefix=prefix, csp=csp):
+                self.assertEqual(
+                    phone.dial_string(raw, "BR", area, prefix, csp), expected
+                )
+        with self.assertRaises(ValueError):
+            phone.dial_string("abc", "BR", "11")
