@@ -228,7 +228,7 @@ class TestSummitPreset(unittest.TestCase):
         (rec,) = parse(text, "summit_csv")
         self.assertEqual(rec.call_id, "X9")
         self.assertEqual(rec.dnis_e164, "+551134567890")
-        # No billsec and no answer time: the whole call counts as connected.
+        # Neither billsec nor an answer time: no second is known to be billable.
         self.assertEqual(rec.billsec, 0)
         self.assertEqual(rec.duration, 60)
 
