@@ -8,3 +8,7 @@ from . import isp_summit_licence
 from . import isp_summit_cost_center
 from . import isp_summit_plan
 from . import isp_summit_partition
+from . import isp_telephony_plan
+from . import isp_sip_line
+from . import isp_sip_line_did
+from . import isp_cdr
