@@ -25,10 +25,17 @@
         "views/isp_summit_cost_center_views.xml",
         "views/isp_summit_plan_views.xml",
         "views/res_config_settings_views.xml",
+        "views/isp_sip_line_views.xml",
+        "views/isp_sip_line_did_views.xml",
+        "views/isp_provisioning_job_views.xml",
+        "views/isp_provisioning_batch_views.xml",
+        "views/isp_number_assignment_views.xml",
+        "views/contract_contract_views.xml",
         "views/isp_telephony_menus.xml",
     ],
     "demo": [
         "demo/isp_telephony_demo.xml",
+        "demo/isp_sip_line_demo.xml",
     ],
     "application": True,
 }
