@@ -309,10 +309,13 @@ class IspProvisioningJob(models.Model):
         line._on_platform_failure(self.operation, message)
 
     @api.model
-    def _cron_process_jobs(self, limit=CRON_BATCH):
+    def _cron_process_jobs(self, limit=CRON_BATCH, auto_commit=True):
         """Claim due jobs, commit, run them (committing per job), report
-        progress so that the cron runs again at once while jobs are due."""
+        progress so that the cron runs again at once while jobs are due.
+        ``auto_commit=False`` runs the same steps in the caller's transaction
+        (tests, whose cursor cannot commit)."""
         cr = self.env.cr
+        self.env.flush_all()
         now = fields.Datetime.now()
         cr.execute(
             """UPDATE isp_provisioning_job SET state = 'pending'
@@ -331,10 +334,11 @@ class IspProvisioningJob(models.Model):
             (now, limit),
         )
         ids = sorted(row[0] for row in cr.fetchall())
-        cr.commit()  # pylint: disable=invalid-commit
-        self.invalidate_model(["state"])
+        if auto_commit:
+            cr.commit()  # pylint: disable=invalid-commit
+        self.invalidate_model(["state", "started_at"])
         jobs = self.browse(ids)
-        jobs._process(auto_commit=True)
+        jobs._process(auto_commit=auto_commit)
         cr.execute(
             """SELECT count(*) FROM isp_provisioning_job
                 WHERE state = 'pending' AND next_try <= %s""",

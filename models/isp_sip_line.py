@@ -700,6 +700,8 @@ class IspSipLine(models.Model):
             return
         numbers = self.caller_id_number_id | self.did_ids.number_id
         self.sudo().write({"state": "cancelled", "platform_error": False})
+        # Let the database release the assignments now (trigger on state).
+        self.flush_recordset(["state"])
         release_numbers(numbers)
 
     def _apply_line_result(self, result):
