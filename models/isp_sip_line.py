@@ -633,7 +633,10 @@ class IspSipLine(models.Model):
         self._check_activable()
         lines = self.filtered(lambda r: not r.terminal)
         self.filtered("terminal")._enqueue_resync(batch=batch)
-        lines.sudo().write({"state": "provisioning", "platform_error": False})
+        # Not tracked: the job records the request; Active/Error are tracked.
+        lines.sudo().with_context(tracking_disable=True).write(
+            {"state": "provisioning", "platform_error": False}
+        )
         return self.env["isp.provisioning.job"]._enqueue(
             lines, "activate", batch=batch
         )
@@ -784,12 +787,6 @@ class IspSipLine(models.Model):
                 "platform_category_id": self._category_from_code(spec.category).id,
             }
         )
-        self.message_post(
-            body=self.env._("Activated on the platform: terminal %s.", result.terminal)
-        )
-        Cdr = self.env.get("isp.cdr")
-        if Cdr is not None and hasattr(Cdr, "_rematch_lines"):
-            Cdr._rematch_lines(self)
 
     def _on_updated(self, result, spec, changed):
         self.ensure_one()
