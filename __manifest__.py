@@ -25,10 +25,23 @@
         "views/isp_summit_cost_center_views.xml",
         "views/isp_summit_plan_views.xml",
         "views/res_config_settings_views.xml",
+        "data/isp_call_outcome_data.xml",
+        "views/isp_telephony_agent_views.xml",
+        "views/isp_call_outcome_views.xml",
+        "views/isp_call_log_views.xml",
         "views/isp_telephony_menus.xml",
     ],
     "demo": [
         "demo/isp_telephony_demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "isp_telephony/static/src/dial/*",
+            "isp_telephony/static/src/call_panel/*",
+        ],
+        "web.assets_tests": [
+            "isp_telephony/static/tests/tours/*.js",
+        ],
+    },
     "application": True,
 }

@@ -8,3 +8,9 @@ from . import isp_summit_licence
 from . import isp_summit_cost_center
 from . import isp_summit_plan
 from . import isp_summit_partition
+from . import res_partner
+from . import isp_telephony_agent
+from . import isp_telephony_agent_caller_id
+from . import isp_call_outcome
+from . import isp_call_log
+from . import res_users
