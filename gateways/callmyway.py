@@ -186,7 +186,7 @@ class CallMyWayClient:
         timeout = self.config.timeout
         try:
             response = self.session.get(
-                url, timeout=(timeout, timeout), allow_redirects=False
+                url, timeout=timeout, allow_redirects=False
             )
         except requests.Timeout:
             raise TransientError(

@@ -68,6 +68,7 @@ class IspCallLog(models.Model):
     )
     agent_id = fields.Many2one(
         "isp.telephony.agent",
+        string="Agent Endpoint",
         index=True,
         ondelete="set null",
         readonly=True,
