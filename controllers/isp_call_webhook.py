@@ -71,10 +71,14 @@ class IspCallWebhook(http.Controller):
                 address,
             )
             return _json({"error": "forbidden"}, 403)
+        # The length is checked before anything is read: a chunked body of
+        # unknown length is refused rather than read without bound.
         length = httprequest.content_length
-        if length is not None and length > MAX_BODY_BYTES:
+        if length is None:
+            return _json({"error": "a Content-Length is required"}, 400)
+        if length > MAX_BODY_BYTES:
             return _json({"error": f"body larger than {MAX_BODY_BYTES} bytes"}, 400)
-        body = httprequest.stream.read(MAX_BODY_BYTES + 1)
+        body = httprequest.get_data(cache=False)
         try:
             event = parse_callmyway_webhook(
                 body, max_bytes=MAX_BODY_BYTES, tz=integration.timezone or "UTC"
