@@ -18,8 +18,14 @@ export const callPanelService = {
     dependencies: ["bus_service", "orm"],
     start(env, { bus_service, orm }) {
         const state = reactive({ calls: [], outcomes: [], enabled: false });
+        // Panels the agent saved or closed in this tab: a late refresh or a
+        // repeated notification does not bring them back.
+        const closed = new Set();
 
         function upsert(payload) {
+            if (closed.has(payload.id)) {
+                return;
+            }
             const call = state.calls.find((c) => c.data.id === payload.id);
             if (call) {
                 call.data = payload;
@@ -43,6 +49,7 @@ export const callPanelService = {
         }
 
         function remove(id) {
+            closed.add(id);
             const index = state.calls.findIndex((c) => c.data.id === id);
             if (index >= 0) {
                 state.calls.splice(index, 1);
