@@ -66,7 +66,9 @@ class AmiWorker:
                     )
                 except UserError as exc:
                     _logger.warning(
-                        "Integration %s is not followed: %s", integration.id, exc.args[0]
+                        "Integration %s is not followed: %s",
+                        integration.id,
+                        exc.args[0],
                     )
         return wanted
 

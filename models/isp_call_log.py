@@ -338,9 +338,7 @@ class IspCallLog(models.Model):
     def _on_answer(self, integration, event):
         log = self._find_call(integration, event.call_id)
         if not log:
-            log = self._on_start(
-                integration, dataclasses.replace(event, action=START)
-            )
+            log = self._on_start(integration, dataclasses.replace(event, action=START))
         if log.answer_time or log.end_time:
             return log
         log.write({"answer_time": event.timestamp, "state": "answered"})
@@ -483,7 +481,9 @@ class IspCallLog(models.Model):
             "number_display": self._number_display(),
             "withheld": self.withheld,
             "mode": self._panel_mode(),
-            "partner": self._partner_card(self.partner_id) if self.partner_id else False,
+            "partner": self._partner_card(self.partner_id)
+            if self.partner_id
+            else False,
             "contract": (
                 {"id": self.contract_id.id, "name": self.contract_id.display_name}
                 if self.contract_id
@@ -508,9 +508,7 @@ class IspCallLog(models.Model):
             return
         for log in self:
             if log.user_id != self.env.user:
-                raise AccessError(
-                    self.env._("This call belongs to another agent.")
-                )
+                raise AccessError(self.env._("This call belongs to another agent."))
 
     @api.model
     def get_my_active_calls(self):
@@ -649,7 +647,9 @@ class IspCallLog(models.Model):
         if values.get("add_charge"):
             self._add_collection_charge()
         if partner:
-            partner.message_post(body=self._summary_html(), subtype_xmlid="mail.mt_note")
+            partner.message_post(
+                body=self._summary_html(), subtype_xmlid="mail.mt_note"
+            )
         return self._panel_payload()
 
     def _add_collection_charge(self):
@@ -725,7 +725,9 @@ class IspCallLog(models.Model):
 
     # Click-to-dial --------------------------------------------------------------
     @api.model
-    def action_click_to_dial(self, number, res_model=False, res_id=False, caller_id=False):
+    def action_click_to_dial(
+        self, number, res_model=False, res_id=False, caller_id=False
+    ):
         """Called by the dial button of phone fields. Returns
         ``{"choose_caller_id": [...]}`` when the agent must choose the
         identity to call from, else ``{"ok", "message", "log_id"}``. The call
@@ -752,7 +754,9 @@ class IspCallLog(models.Model):
             )
         partner, contract = self._dial_target(res_model, res_id, e164)
         self.env.flush_all()
-        log_id = self._commit_dial_request(agent, number, e164, partner, contract, caller)
+        log_id = self._commit_dial_request(
+            agent, number, e164, partner, contract, caller
+        )
         error = False
         try:
             self._place_call(agent, caller, e164, log_id)
@@ -769,15 +773,16 @@ class IspCallLog(models.Model):
             return {
                 "ok": False,
                 "log_id": log_id,
-                "message": self.env._("The call to %(number)s failed: %(error)s",
-                                      number=shown, error=error),
+                "message": self.env._(
+                    "The call to %(number)s failed: %(error)s",
+                    number=shown,
+                    error=error,
+                ),
             }
         return {
             "ok": True,
             "log_id": log_id,
-            "message": self.env._(
-                "Calling %s: your phone rings first.", shown
-            ),
+            "message": self.env._("Calling %s: your phone rings first.", shown),
         }
 
     @api.model
@@ -868,7 +873,11 @@ class IspCallLog(models.Model):
             log = self.env(cr=cr)["isp.call.log"].sudo().browse(log_id)
             if error:
                 log.write(
-                    {"state": "failed", "error": error, "end_time": fields.Datetime.now()}
+                    {
+                        "state": "failed",
+                        "error": error,
+                        "end_time": fields.Datetime.now(),
+                    }
                 )
                 log.message_post(body=error, subtype_xmlid="mail.mt_note")
 

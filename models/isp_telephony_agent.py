@@ -78,8 +78,10 @@ class IspTelephonyAgent(models.Model):
         (
             "user_unique",
             "UNIQUE(integration_id, user_id)",
-            "This user already has an endpoint on this integration: add more "
-            "caller IDs to it instead.",
+            (
+                "This user already has an endpoint on this integration: add "
+                "more caller IDs to it instead."
+            ),
         ),
     ]
 
@@ -95,7 +97,9 @@ class IspTelephonyAgent(models.Model):
     def _check_endpoint(self):
         for agent in self:
             for value in (agent.endpoint, agent.context):
-                if value and (value != value.strip() or any(c in value for c in "\r\n")):
+                if value and (
+                    value != value.strip() or any(c in value for c in "\r\n")
+                ):
                     raise ValidationError(
                         self.env._(
                             "Endpoint and context of %s must not hold spaces "
@@ -138,14 +142,18 @@ class IspTelephonyAgent(models.Model):
             limit=1,
         )
         if not agent:
-            agent = self.env["isp.telephony.agent.caller.id"].search(
-                [
-                    ("agent_id.integration_id", "=", integration.id),
-                    ("agent_id.active", "=", True),
-                    ("value", "=", endpoint),
-                ],
-                limit=1,
-            ).agent_id
+            agent = (
+                self.env["isp.telephony.agent.caller.id"]
+                .search(
+                    [
+                        ("agent_id.integration_id", "=", integration.id),
+                        ("agent_id.active", "=", True),
+                        ("value", "=", endpoint),
+                    ],
+                    limit=1,
+                )
+                .agent_id
+            )
         return agent
 
     def _endpoints(self):

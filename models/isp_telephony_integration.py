@@ -318,7 +318,5 @@ class IspTelephonyIntegration(models.Model):
 
     def _ami_incoming_contexts(self):
         self.ensure_one()
-        names = [
-            c.strip() for c in (self.ami_incoming_contexts or "").split(",") if c
-        ]
+        names = [c.strip() for c in (self.ami_incoming_contexts or "").split(",") if c]
         return tuple(c for c in names if c) or INCOMING_CONTEXTS

@@ -81,8 +81,12 @@ class CallSetupMixin:
         br = env.ref("base.br")
         Partner = env["res.partner"]
         cls.partner_one = Partner.create(
-            {"name": "Cliente Único", "phone": "(31) 3500-1000", "country_id": br.id,
-             "vat": "11.222.333/0001-81"}
+            {
+                "name": "Cliente Único",
+                "phone": "(31) 3500-1000",
+                "country_id": br.id,
+                "vat": "11.222.333/0001-81",
+            }
         )
         cls.partner_twin_a = Partner.create(
             {"name": "Twin A", "phone": "+55 31 3500-2000", "country_id": br.id}
@@ -113,7 +117,11 @@ class CallSetupMixin:
         domain = []
         if partner is not None:
             domain = [
-                ("channel", "=", json_dump(channel_with_db(self.env.cr.dbname, partner)))
+                (
+                    "channel",
+                    "=",
+                    json_dump(channel_with_db(self.env.cr.dbname, partner)),
+                )
             ]
         messages = self.env["bus.bus"].sudo().search(domain, order="id")
         out = []

@@ -31,11 +31,27 @@ def inbound_call(call, caller="3135001000", agent="PJSIP/1001"):
     trunk, leg = f"PJSIP/trunk-{call}", f"{agent}-{call}"
     first, second = f"{call}.1", f"{call}.2"
     return [
-        channel_event("Newchannel", trunk, first, first, Context="from-trunk",
-                      Exten="553130001000", CallerIDNum=caller),
-        channel_event("Newchannel", leg, second, first, Context="from-internal", Exten="s"),
-        channel_event("DialBegin", trunk, first, first, DestChannel=leg,
-                      DestUniqueid=second, DialString="1001"),
+        channel_event(
+            "Newchannel",
+            trunk,
+            first,
+            first,
+            Context="from-trunk",
+            Exten="553130001000",
+            CallerIDNum=caller,
+        ),
+        channel_event(
+            "Newchannel", leg, second, first, Context="from-internal", Exten="s"
+        ),
+        channel_event(
+            "DialBegin",
+            trunk,
+            first,
+            first,
+            DestChannel=leg,
+            DestUniqueid=second,
+            DialString="1001",
+        ),
         channel_event("Newstate", leg, second, first, ChannelState="6"),
         channel_event("Hangup", leg, second, first),
         channel_event("Hangup", trunk, first, first),
@@ -70,7 +86,10 @@ class TestAmiWorker(CallSetupMixin, HttpCase):
         # One look at the integrations when the worker starts; the test's
         # own thread must not share the database connection with it meanwhile.
         self.worker = AmiWorker(
-            self.env.cr.dbname, refresh_interval=300, backoff_initial=0.1, ping_interval=1
+            self.env.cr.dbname,
+            refresh_interval=300,
+            backoff_initial=0.1,
+            ping_interval=1,
         )
         self.handled = []
         handle = self.worker.handle
@@ -120,7 +139,9 @@ class TestAmiWorker(CallSetupMixin, HttpCase):
 
         # Asterisk restarts: the worker logs in again and events flow again.
         self.ami.drop_connections()
-        self.wait(lambda: self.ami.logins >= 2 and self.ami.listeners() == 1, "a reconnect")
+        self.wait(
+            lambda: self.ami.logins >= 2 and self.ami.listeners() == 1, "a reconnect"
+        )
         self.push(inbound_call("b2", caller="anonymous"), 3)
         log = self.env["isp.call.log"].sudo().search([("call_id", "=", "b2.1")])
         self.assertTrue(log.withheld)

@@ -57,15 +57,21 @@ class TestCallLog(CallSetupMixin, TransactionCase):
             {c["id"] for c in payload["candidates"]},
             {self.partner_twin_a.id, self.partner_twin_b.id},
         )
-        linked = log.with_user(self.agent_user).action_panel_link(self.partner_twin_b.id)
+        linked = log.with_user(self.agent_user).action_panel_link(
+            self.partner_twin_b.id
+        )
         self.assertEqual(log.partner_id, self.partner_twin_b)
         self.assertEqual(linked["mode"], "linked")
 
     def test_unknown_number_create_or_ignore(self):
         log = self.handle(self.event(caller="3135009999"))
         self.assertFalse(log.partner_id)
-        self.assertEqual(self.bus_messages(self.agent_user.partner_id)[-1]["mode"], "unknown")
-        payload = log.with_user(self.agent_user).action_panel_create_partner("Novo Cliente")
+        self.assertEqual(
+            self.bus_messages(self.agent_user.partner_id)[-1]["mode"], "unknown"
+        )
+        payload = log.with_user(self.agent_user).action_panel_create_partner(
+            "Novo Cliente"
+        )
         self.assertEqual(payload["mode"], "linked")
         self.assertEqual(log.partner_id.name, "Novo Cliente")
         self.assertEqual(log.partner_id.isp_phone_e164, "+553135009999")
@@ -82,7 +88,9 @@ class TestCallLog(CallSetupMixin, TransactionCase):
         log = self.handle(self.event(caller="anonymous"))
         self.assertTrue(log.withheld)
         self.assertFalse(log.number_e164)
-        self.assertEqual(self.bus_messages(self.agent_user.partner_id)[-1]["mode"], "withheld")
+        self.assertEqual(
+            self.bus_messages(self.agent_user.partner_id)[-1]["mode"], "withheld"
+        )
         Log = self.env["isp.call.log"].with_user(self.agent_user)
         by_vat = Log.panel_search("11.222.333/0001-81")
         self.assertEqual([p["id"] for p in by_vat], [self.partner_one.id])
@@ -134,9 +142,13 @@ class TestCallLog(CallSetupMixin, TransactionCase):
 
     def test_answer_event(self):
         self.handle(self.event())
-        log = self.handle(self.event("answer", timestamp=datetime(2024, 5, 2, 10, 0, 4)))
+        log = self.handle(
+            self.event("answer", timestamp=datetime(2024, 5, 2, 10, 0, 4))
+        )
         self.assertEqual(log.state, "answered")
-        log = self.handle(self.event("end", duration=0, timestamp=datetime(2024, 5, 2, 10, 1)))
+        log = self.handle(
+            self.event("end", duration=0, timestamp=datetime(2024, 5, 2, 10, 1))
+        )
         self.assertEqual(log.state, "ended")
 
     # The agent documents the call -----------------------------------------------
@@ -215,11 +227,14 @@ class TestCallLog(CallSetupMixin, TransactionCase):
 
     def test_active_calls_restore_the_panel(self):
         self.handle(self.event(timestamp=fields.Datetime.now()))
-        calls = self.env["isp.call.log"].with_user(self.agent_user).get_my_active_calls()
+        calls = (
+            self.env["isp.call.log"].with_user(self.agent_user).get_my_active_calls()
+        )
         self.assertEqual(len(calls), 1)
         self.assertEqual(calls[0]["number_display"], "+55 31 3500-1000")
         self.assertEqual(
-            self.env["isp.call.log"].with_user(self.other_user).get_my_active_calls(), []
+            self.env["isp.call.log"].with_user(self.other_user).get_my_active_calls(),
+            [],
         )
 
     def test_cdr_link_by_platform_call_id(self):

@@ -60,7 +60,9 @@ class TestGuards(unittest.TestCase):
         redacted = call_panel.redact_token(line)
         self.assertNotIn("abcDEF", redacted)
         self.assertIn("token=***", redacted)
-        self.assertEqual(call_panel.redact_token("a=1&token=x&b=2"), "a=1&token=***&b=2")
+        self.assertEqual(
+            call_panel.redact_token("a=1&token=x&b=2"), "a=1&token=***&b=2"
+        )
 
     def test_duration(self):
         self.assertEqual(call_panel.format_duration(0), "0 s")
@@ -71,8 +73,12 @@ class TestGuards(unittest.TestCase):
 class TestLogFilter(unittest.TestCase):
     def test_werkzeug_lines_lose_the_token(self):
         record = logging.LogRecord(
-            "werkzeug", logging.INFO, __file__, 1,
-            '"%s" %s %s', ("POST /isp_telephony/webhook/1?token=SECRET HTTP/1.1", 200, "-"),
+            "werkzeug",
+            logging.INFO,
+            __file__,
+            1,
+            '"%s" %s %s',
+            ("POST /isp_telephony/webhook/1?token=SECRET HTTP/1.1", 200, "-"),
             None,
         )
         self.assertTrue(call_panel.RedactTokenFilter().filter(record))

@@ -87,11 +87,18 @@ class TestCallMyWayDial(DialCase):
         self.assertEqual(len(server.requests), 1)
 
         # The platform's callStart adopts the request: no choice of contact.
-        started = self.env["isp.call.log"].sudo()._handle_call_event(
-            self.calls_integration,
-            self.event(
-                direction="out", caller="8000001", called="553135001000", call_id="cmw-77"
-            ),
+        started = (
+            self.env["isp.call.log"]
+            .sudo()
+            ._handle_call_event(
+                self.calls_integration,
+                self.event(
+                    direction="out",
+                    caller="8000001",
+                    called="553135001000",
+                    call_id="cmw-77",
+                ),
+            )
         )
         self.assertEqual(started, log)
         self.assertEqual(log.call_id, "cmw-77")
@@ -186,8 +193,9 @@ class TestAsteriskDial(DialCase):
 
     def test_originate_with_exact_headers(self):
         server = self.server()
-        result = self.dial("+55 11 3456-7890", res_model="res.partner",
-                           res_id=self.partner_one.id)
+        result = self.dial(
+            "+55 11 3456-7890", res_model="res.partner", res_id=self.partner_one.id
+        )
         self.assertTrue(result["ok"], result)
         self.assertEqual(
             [a["Action"] for a in server.actions], ["Login", "Originate", "Logoff"]
@@ -227,7 +235,9 @@ class TestAsteriskDial(DialCase):
         result = self.dial()
         self.assertFalse(result["ok"])
         self.assertIn("refused the AMI login for user odoo", result["message"])
-        self.assertEqual(self.env["isp.call.log"].browse(result["log_id"]).state, "failed")
+        self.assertEqual(
+            self.env["isp.call.log"].browse(result["log_id"]).state, "failed"
+        )
         self.assertNoSecretLogged(AMI_SECRET)
 
     def test_unknown_channel(self):
@@ -260,8 +270,10 @@ class TestAsteriskDial(DialCase):
             call_id="1714644000.12",
             raw={"variables": {"ISP_CALL_LOG_ID": str(result["log_id"])}},
         )
-        log = self.env["isp.call.log"].sudo()._handle_call_event(
-            self.calls_integration, event
+        log = (
+            self.env["isp.call.log"]
+            .sudo()
+            ._handle_call_event(self.calls_integration, event)
         )
         self.assertEqual(log.id, result["log_id"])
         self.assertEqual(log.call_id, "1714644000.12")

@@ -35,9 +35,13 @@ class TestAgentTours(CallSetupMixin, HttpCase):
         self.assertEqual(log.partner_id, self.partner_one)
 
     def test_webhook_call_opens_the_panel_and_the_outcome_is_saved(self):
-        self.start_tour("/odoo", "isp_telephony_call_panel", login=self.agent_user.login)
+        self.start_tour(
+            "/odoo", "isp_telephony_call_panel", login=self.agent_user.login
+        )
         log = self.env["isp.call.log"].search([("call_id", "=", "tour-call-1")])
         self.assertEqual(log.partner_id, self.partner_one)
-        self.assertEqual(log.outcome_id, self.env.ref("isp_telephony.call_outcome_resolved"))
+        self.assertEqual(
+            log.outcome_id, self.env.ref("isp_telephony.call_outcome_resolved")
+        )
         self.assertEqual(log.notes, "Asked about the invoice")
         self.assertTrue(log.documented)

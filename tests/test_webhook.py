@@ -28,8 +28,10 @@ class TestCallWebhook(CallSetupMixin, HttpCase):
         return self.url_open(url, data=body, headers=headers)
 
     def logs(self):
-        return self.env["isp.call.log"].sudo().search(
-            [("integration_id", "=", self.calls_integration.id)]
+        return (
+            self.env["isp.call.log"]
+            .sudo()
+            .search([("integration_id", "=", self.calls_integration.id)])
         )
 
     def test_call_start_and_end(self):
@@ -86,8 +88,13 @@ class TestCallWebhook(CallSetupMixin, HttpCase):
         self.assertEqual(self.post(cmw_body()).status_code, 403)
 
     def test_malformed_body_is_refused(self):
-        for body in (b"{not json", b"[]", json.dumps({"action": "callStart"}).encode(),
-                     cmw_body(type="sideways"), cmw_body(callid="")):
+        for body in (
+            b"{not json",
+            b"[]",
+            json.dumps({"action": "callStart"}).encode(),
+            cmw_body(type="sideways"),
+            cmw_body(callid=""),
+        ):
             response = self.post(body)
             self.assertEqual(response.status_code, 400, body)
             self.assertIn("error", response.json())
@@ -114,4 +121,6 @@ class TestCallWebhook(CallSetupMixin, HttpCase):
             p["id"]: p["mode"] for p in self.bus_messages(self.agent_user.partner_id)
         }
         by_call = {log.call_id: modes[log.id] for log in self.logs()}
-        self.assertEqual(by_call, {"m-2": "choose", "m-3": "withheld", "m-4": "unknown"})
+        self.assertEqual(
+            by_call, {"m-2": "choose", "m-3": "withheld", "m-4": "unknown"}
+        )
