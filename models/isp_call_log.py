@@ -239,12 +239,15 @@ class IspCallLog(models.Model):
         (a replayed event changes nothing and notifies nobody). Returns the
         call log."""
         integration.ensure_one()
+        # Platform events are not the agent's edits: no tracking messages
+        # (they would cost more than the rest of the event).
+        logs = self.with_context(tracking_disable=True)
         if event.action == START:
-            return self._on_start(integration, event)
+            return logs._on_start(integration, event)
         if event.action == ANSWER:
-            return self._on_answer(integration, event)
+            return logs._on_answer(integration, event)
         if event.action == END:
-            return self._on_end(integration, event)
+            return logs._on_end(integration, event)
         raise ValueError(f"unknown call event action {event.action!r}")
 
     def _find_call(self, integration, call_id):
@@ -316,10 +319,10 @@ class IspCallLog(models.Model):
                     "withheld": withheld,
                 }
             )
+            vals.update(self._match_values(integration, e164, withheld))
             log, created = self._create_unique(integration, vals)
             if not created:
                 return log  # a concurrent delivery of the same start won
-            log._match_contact()
         if notify:
             log._notify_agent(START)
         return log
@@ -369,55 +372,51 @@ class IspCallLog(models.Model):
         return log
 
     # Contacts ------------------------------------------------------------------
-    def _partner_domain(self):
-        return [
-            "|",
-            ("company_id", "=", False),
-            ("company_id", "=", self.company_id.id),
-        ]
+    @api.model
+    def _match_values(self, integration, e164, withheld):
+        """Values linking a new call to the contact that has its number
+        (E.164), or holding the candidates when several have it."""
+        if withheld or not e164:
+            return {}
+        Partner = self.env["res.partner"]
+        partners = Partner.search(
+            Partner._isp_match_domain(e164)
+            + [
+                "|",
+                ("company_id", "=", False),
+                ("company_id", "=", integration.company_id.id),
+            ],
+            limit=MAX_CANDIDATES,
+        )
+        if len(partners) == 1:
+            contract = self._only_contract(partners, integration.company_id)
+            return {"partner_id": partners.id, "contract_id": contract.id}
+        if partners:
+            return {"candidate_partner_ids": [fields.Command.set(partners.ids)]}
+        return {}
 
-    def _match_contact(self):
-        """Link the contact that has the number (E.164), or keep the
-        candidates for the agent when several have it."""
-        for log in self:
-            if log.partner_id or log.withheld or not log.number_e164:
-                continue
-            partners = (
-                self.env["res.partner"]
-                .with_context(active_test=True)
-                .search(
-                    self.env["res.partner"]._isp_match_domain(log.number_e164)
-                    + log._partner_domain(),
-                    limit=MAX_CANDIDATES,
-                )
-            )
-            if len(partners) == 1:
-                log._set_partner(partners)
-            elif partners:
-                log.candidate_partner_ids = [fields.Command.set(partners.ids)]
+    @api.model
+    def _only_contract(self, partner, company):
+        """The contact's contract when it has exactly one."""
+        contracts = self.env["contract.contract"].search(
+            [
+                ("commercial_partner_id", "=", partner.commercial_partner_id.id),
+                ("company_id", "=", company.id),
+            ],
+            limit=2,
+        )
+        return contracts if len(contracts) == 1 else contracts.browse()
 
     def _set_partner(self, partner, contract=None):
         self.ensure_one()
         if contract is None:
-            contracts = self.env["contract.contract"].search(
-                [
-                    (
-                        "partner_id",
-                        "child_of",
-                        partner.commercial_partner_id.id,
-                    ),
-                    ("company_id", "=", self.company_id.id),
-                ],
-                limit=2,
-            )
-            contract = contracts if len(contracts) == 1 else contracts.browse()
+            contract = self._only_contract(partner, self.company_id)
         self.write({"partner_id": partner.id, "contract_id": contract.id})
 
     def _post_call_summary(self):
+        """Register the call on the contact (seed 003): a logged note."""
         for log in self.filtered("partner_id"):
-            log.partner_id.message_post(
-                body=log._summary_html(), subtype_xmlid="mail.mt_note"
-            )
+            log.partner_id._message_log(body=log._summary_html())
 
     def _summary_html(self):
         self.ensure_one()
@@ -458,7 +457,8 @@ class IspCallLog(models.Model):
     @api.model
     def _partner_card(self, partner):
         contracts = self.env["contract.contract"].search(
-            [("partner_id", "child_of", partner.commercial_partner_id.id)], limit=10
+            [("commercial_partner_id", "=", partner.commercial_partner_id.id)],
+            limit=10,
         )
         return {
             "id": partner.id,
