@@ -185,9 +185,7 @@ class CallMyWayClient:
         _logger.debug("CallMyWay GET %s", shown)
         timeout = self.config.timeout
         try:
-            response = self.session.get(
-                url, timeout=(timeout, timeout), allow_redirects=False
-            )
+            response = self.session.get(url, timeout=timeout, allow_redirects=False)
         except requests.Timeout:
             raise TransientError(
                 f"CallMyWay did not answer within {timeout:g} s ({shown})."

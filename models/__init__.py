@@ -17,3 +17,9 @@ from . import isp_number_assignment
 from . import isp_provisioning_batch
 from . import isp_provisioning_job
 from . import contract_contract
+from . import res_partner
+from . import isp_telephony_agent
+from . import isp_telephony_agent_caller_id
+from . import isp_call_outcome
+from . import isp_call_log
+from . import res_users

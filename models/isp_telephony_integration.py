@@ -2,13 +2,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import secrets
 
-from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..gateways import base as gateway_base
-from ..tools import phone
+from ..gateways.asterisk import INCOMING_CONTEXTS, AmiConfig
+from ..tools import call_panel, phone
 
 # Fields that hold a secret: readable by telephony managers only (field
 # groups), never tracked, never logged.
@@ -171,6 +172,47 @@ class IspTelephonyIntegration(models.Model):
         help="Sandbox gateway only: make every platform call fail, to train "
         "users on the Error and Retry flow.",
     )
+    # Agents' telephony: click-to-dial and live call events ------------------
+    dial_prefix = fields.Char(
+        string="Outside Line Prefix",
+        help="Digits the PBX needs in front of an outside number (e.g. 0), "
+        "added by click-to-dial through Asterisk.",
+    )
+    ami_context = fields.Char(
+        string="Dial Context",
+        default="from-internal",
+        help="Asterisk dialplan context in which click-to-dial dials the "
+        "customer's number, unless the agent has one of their own.",
+    )
+    originate_timeout = fields.Integer(
+        string="Ring Timeout (s)",
+        default=30,
+        help="Seconds the agent's phone rings for a click-to-dial before "
+        "Asterisk gives up.",
+    )
+    ami_incoming_contexts = fields.Char(
+        string="Incoming Contexts",
+        help="Comma-separated Asterisk contexts where calls from the outside "
+        "world start (trunks). Empty: the usual ones (from-trunk, from-pstn, "
+        "from-external, from-did...).",
+    )
+    webhook_allowed_ips = fields.Char(
+        string="Webhook IP Allow-list",
+        help="Comma-separated addresses or networks (CIDR) allowed to post "
+        "call events, e.g. the platform's servers. Empty allows any source; "
+        "the secret is checked in every case.",
+    )
+    webhook_path = fields.Char(
+        compute="_compute_webhook_path",
+        help="Path of this integration's call-event webhook on this server; "
+        "the platform adds ?token=<webhook secret>.",
+    )
+    agent_ids = fields.One2many(
+        "isp.telephony.agent",
+        "integration_id",
+        string="Agents",
+        help="Users and the endpoints they call from on this platform.",
+    )
 
     _sql_constraints = [
         (
@@ -187,6 +229,22 @@ class IspTelephonyIntegration(models.Model):
             "The Summit API port must be between 0 and 65535.",
         ),
     ]
+
+    def _compute_webhook_path(self):
+        for record in self:
+            record.webhook_path = (
+                f"/isp_telephony/webhook/{record.id}" if record.id else False
+            )
+
+    @api.constrains("webhook_allowed_ips")
+    def _check_webhook_allowed_ips(self):
+        for record in self:
+            try:
+                call_panel.parse_allow_list(record.webhook_allowed_ips)
+            except ValueError as exc:
+                raise ValidationError(
+                    self.env._("Webhook IP allow-list: %s.", exc)
+                ) from None
 
     def _compute_has_webhook_secret(self):
         for record in self:
@@ -376,3 +434,35 @@ class IspTelephonyIntegration(models.Model):
             summary["archived"] += len(gone - used)
             summary["kept"] += len(used)
         return seen
+
+    # Asterisk AMI -------------------------------------------------------------
+    def _ami_config(self):
+        """Connection settings of this integration's AMI (Asterisk)."""
+        self.ensure_one()
+        host = (self.access_host or "").strip()
+        if "://" in host:
+            host = host.split("://", 1)[1]
+        host = host.split("/", 1)[0]
+        if host.count(":") == 1:
+            host = host.split(":", 1)[0]
+        if not host or not self.api_user:
+            raise UserError(
+                self.env._(
+                    "The integration %s needs its AMI host and user (Access "
+                    "tab) before calls can be placed or followed.",
+                    self.name,
+                )
+            )
+        return AmiConfig(
+            host=host,
+            port=self.access_port or 5038,
+            username=self.api_user,
+            secret=self._get_secret("api_password"),
+            use_tls=self.api_use_tls,
+            timeout=self.api_timeout or 5.0,
+        )
+
+    def _ami_incoming_contexts(self):
+        self.ensure_one()
+        names = [c.strip() for c in (self.ami_incoming_contexts or "").split(",") if c]
+        return tuple(c for c in names if c) or INCOMING_CONTEXTS
