@@ -9,7 +9,14 @@
     "category": "Services/Telephony",
     "license": "LGPL-3",
     "author": "isp_telephony authors",
-    "depends": ["contract", "account", "mail", "phone_validation"],
+    "depends": [
+        "contract",
+        "account",
+        "mail",
+        "phone_validation",
+        # OCA termination (is_terminated) drives the Cancelled service status
+        "contract_termination",
+    ],
     "external_dependencies": {"python": ["phonenumbers", "requests", "panoramisk"]},
     "data": [
         "security/isp_telephony_security.xml",
@@ -25,10 +32,14 @@
         "views/isp_summit_cost_center_views.xml",
         "views/isp_summit_plan_views.xml",
         "views/res_config_settings_views.xml",
+        "security/isp_telephony_blocking_security.xml",
+        "data/isp_telephony_blocking_cron.xml",
+        "views/contract_contract_blocking_views.xml",
         "views/isp_telephony_menus.xml",
     ],
     "demo": [
         "demo/isp_telephony_demo.xml",
+        "demo/isp_telephony_blocking_demo.xml",
     ],
     "application": True,
 }

@@ -12,3 +12,5 @@ from . import isp_telephony_plan
 from . import isp_sip_line
 from . import isp_sip_line_did
 from . import isp_cdr
+from . import contract_contract
+from . import account_partial_reconcile
