@@ -3,13 +3,12 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 
 from ..tools import blocking
 
 _logger = logging.getLogger(__name__)
-
 
 # --- Service status and blocking (issue 6) ---------------------------------
 # The contract's telephony service status follows its unpaid invoices and
@@ -43,11 +42,46 @@ _OVERDUE_SQL = """
        AND term.date_maturity < %(today)s
   GROUP BY link.contract_id
 """
+# --- end of the module-level part of issue 6 ---------------------------------
 
 
 class ContractContract(models.Model):
     _inherit = "contract.contract"
 
+    sip_line_ids = fields.One2many(
+        "isp.sip.line",
+        "contract_id",
+        string="SIP Lines",
+        help="VoIP lines and trunks sold on this contract.",
+    )
+    sip_line_count = fields.Integer(compute="_compute_sip_line_count")
+
+    @api.depends("sip_line_ids")
+    def _compute_sip_line_count(self):
+        for contract in self:
+            contract.sip_line_count = len(contract.sip_line_ids)
+
+    def action_activate_sip_lines(self):
+        """Activate the draft lines (and retry those in error) of the
+        contracts: at once for a few lines, in the background otherwise."""
+        lines = self.sip_line_ids.filtered(lambda r: r.state in ("draft", "error"))
+        if not lines:
+            raise UserError(self.env._("These contracts have no line to activate."))
+        return lines.action_activate()
+
+    def action_view_sip_lines(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "isp_telephony.action_isp_sip_line"
+        )
+        action["domain"] = [("contract_id", "=", self.id)]
+        action["context"] = {
+            "default_contract_id": self.id,
+            "active_test": False,
+        }
+        return action
+
+    # --- Service status and blocking (issue 6) ------------------------------
     service_status = fields.Selection(
         SERVICE_STATUSES,
         default=blocking.ACTIVE,
@@ -308,5 +342,4 @@ class ContractContract(models.Model):
             ]
         )
 
-
-# --- end of service status and blocking (issue 6) --------------------------
+    # --- end of service status and blocking (issue 6) -----------------------
