@@ -132,6 +132,12 @@ class ContractContract(models.Model):
         compute="_compute_overdue_days",
         help="Days since the oldest overdue instalment fell due.",
     )
+    service_lines_note = fields.Char(
+        string="Lines Not Following",
+        compute="_compute_service_lines_note",
+        help="SIP lines that do not follow the contract's block: their "
+        "partition has no blocking, or no partial-block category.",
+    )
 
     @api.depends("overdue_date")
     def _compute_overdue_days(self):
@@ -238,9 +244,53 @@ class ContractContract(models.Model):
         self._apply_service_status_to_lines()
 
     def _apply_service_status_to_lines(self):
-        """Move the contracts' SIP lines to the category their status
-        expects (lines of the SIP lines issue; see the line side below)."""
+        """Move the contracts' SIP lines to the category their status calls
+        for (isp.sip.line.expected_category_id), only where it really
+        changes: the line pushes it to the platform (at once for a few lines,
+        queued otherwise; retried on failure, shown on the line until it
+        succeeds). Lines of cancelled contracts are then cancelled on the
+        platform and their numbers quarantined. Partitions without blocking
+        change nothing on the platform."""
+        lines = self.sip_line_ids.filtered(
+            lambda line: (
+                line.state != "cancelled" and line.partition_id.blocking_enabled
+            )
+        )
+        if not lines:
+            return True
+        by_category = {}
+        for line in lines:
+            expected = line.expected_category_id
+            if expected and expected != line.category_id:
+                by_category.setdefault(expected, []).append(line.id)
+        Line = self.env["isp.sip.line"]
+        for category, line_ids in by_category.items():
+            Line.browse(line_ids).write({"category_id": category.id})
+        lines.filtered(
+            lambda line: line.contract_id.service_status == blocking.CANCELLED
+        ).action_cancel()
         return True
+
+    @api.depends(
+        "service_status",
+        "sip_line_ids.blocking_note",
+        "sip_line_ids.state",
+    )
+    def _compute_service_lines_note(self):
+        for contract in self:
+            lines = contract.sip_line_ids.filtered(
+                lambda line: line.state != "cancelled" and line.blocking_note
+            )
+            if not lines:
+                contract.service_lines_note = False
+                continue
+            contract.service_lines_note = self.env._(
+                "%(count)s line(s) keep consuming normally: %(lines)s.",
+                count=len(lines),
+                lines="; ".join(
+                    f"{line.display_name} ({line.blocking_note})" for line in lines
+                ),
+            )
 
     @api.model
     def _cron_evaluate_service_status(self):
@@ -286,7 +336,9 @@ class ContractContract(models.Model):
         """Block the contracts by hand: no payment lifts this block."""
         self._check_service_manager()
         todo = self.filtered(
-            lambda c: c.service_status not in (blocking.BLOCKED_MANUAL, blocking.CANCELLED)
+            lambda c: (
+                c.service_status not in (blocking.BLOCKED_MANUAL, blocking.CANCELLED)
+            )
         )
         todo._set_service_status(
             blocking.BLOCKED_MANUAL,

@@ -44,7 +44,7 @@ class ResCompany(models.Model):
                     company.telephony_partial_block_days,
                     company.telephony_full_block_days,
                 )
-            except ValueError as exc:
+            except (TypeError, ValueError) as exc:
                 raise ValidationError(
                     self.env._(
                         "Blocking thresholds of %(company)s: %(error)s",

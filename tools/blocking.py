@@ -34,9 +34,10 @@ AUTOMATIC = frozenset({ACTIVE, PARTIAL, BLOCKED_AUTO})
 
 
 def check_thresholds(partial_days, full_days):
-    """Raise ValueError unless 1 <= partial_days <= full_days."""
+    """Raise TypeError unless both are whole numbers of days, ValueError
+    unless 1 <= partial_days <= full_days."""
     if not isinstance(partial_days, int) or not isinstance(full_days, int):
-        raise ValueError("the block thresholds must be whole numbers of days")
+        raise TypeError("the block thresholds must be whole numbers of days")
     if partial_days < 1:
         raise ValueError("the partial block needs at least 1 day after the due date")
     if full_days < partial_days:
@@ -79,7 +80,9 @@ def target_status(current, terminated, days, partial_days, full_days):
     return status_from_debt(days, partial_days, full_days)
 
 
-def expected_category(status, blocking_enabled, current, default, partial, block, cancel):
+def expected_category(
+    status, blocking_enabled, current, default, partial, block, cancel
+):
     """The category a line must have on the platform for ``status``.
 
     Categories are opaque values (ids, codes or records); a false one means
