@@ -153,6 +153,7 @@ class ContractContract(models.Model):
             ["amount_residual", "date_maturity", "display_type", "contract_line_id"]
         )
         self.env["account.move"].flush_model(["state", "move_type"])
+        self.env["contract.line"].flush_model(["contract_id"])
         contract_filter = ""
         params = {"today": today}
         if contract_ids is not None:
@@ -190,6 +191,7 @@ class ContractContract(models.Model):
         debts = self._telephony_overdue(today, contracts.ids)
         changed_figures = []
         moves = {}
+        reasons = {}
         for contract in contracts:
             oldest, amount = debts.get(contract.id, (None, 0.0))
             if contract.overdue_date != (oldest or False) or (
@@ -207,7 +209,9 @@ class ContractContract(models.Model):
                 company.telephony_full_block_days,
             )
             if target != contract.service_status:
-                key = (target, contract._status_reason(target, company))
+                if (target, company) not in reasons:
+                    reasons[target, company] = self._status_reason(target, company)
+                key = (target, reasons[target, company])
                 moves.setdefault(key, []).append(contract.id)
         if changed_figures:
             ids, dates, amounts = zip(*changed_figures, strict=True)

@@ -808,7 +808,6 @@ class IspSipLineBlocking(models.Model):
     overdue_days = fields.Integer(related="contract_id.overdue_days")
     expected_category_id = fields.Many2one(
         "isp.summit.category",
-        string="Expected Category",
         compute="_compute_expected_category_id",
         store=True,
         help="Category the contract's service status calls for in the line's "
