@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import split_every
 
 from ..gateways.base import GatewayError
 
@@ -25,6 +26,9 @@ JOB_STATES = [
 DEFAULT_MAX_ATTEMPTS = 5
 # First wait before a job is tried again, doubled each attempt (1, 2, 4... min).
 RETRY_DELAY = timedelta(minutes=1)
+# Jobs prepared together, called one after the other, then stored together:
+# one transaction for the reads and one for the results of CHUNK calls.
+CHUNK = 25
 # Jobs claimed by one cron run; the cron reschedules itself until none is due.
 CRON_BATCH = 200
 # A job left Running this long was lost with its worker: it is run again (the
@@ -173,9 +177,12 @@ class IspProvisioningJob(models.Model):
     # Running ----------------------------------------------------------------
     def _process(self, auto_commit=False):
         """Run the jobs, grouped by integration with one gateway (one HTTP
-        session) per integration. With ``auto_commit`` (the cron), commit
-        before each platform call and after each result, so that no
-        transaction stays open while the platform answers."""
+        session) per integration, in chunks: read what to send for the chunk,
+        [commit], call the platform for each job, store the results,
+        [commit]. With ``auto_commit`` (the cron) no transaction stays open
+        while the platform answers; a worker lost between the calls and the
+        commit leaves Running jobs that are run again, safely (idempotency
+        key, absolute updates, cancel tolerating 404)."""
         jobs = self.sudo().filtered(lambda j: j.state in ("pending", "running"))
         cr = self.env.cr
         for integration in jobs.integration_id:
@@ -183,37 +190,50 @@ class IspProvisioningJob(models.Model):
             try:
                 gateway = integration._get_gateway()
             except (UserError, GatewayError) as exc:
-                message = getattr(exc, "message", None) or str(exc)
+                error = GatewayError(getattr(exc, "message", None) or str(exc))
                 for job in group.sorted("id"):
-                    job._prepare()
-                    job._finish(error=GatewayError(message))
-                    if auto_commit:
-                        cr.commit()  # pylint: disable=invalid-commit
+                    job._finish(job._prepare(), error=error)
+                if auto_commit:
+                    cr.commit()  # pylint: disable=invalid-commit
                 continue
             with gateway:
-                for job in group.sorted("id"):
-                    if job.state not in ("pending", "running"):
-                        continue  # cancelled meanwhile by an earlier job
-                    prepared = job._prepare()
+                for ids in split_every(CHUNK, group.sorted("id").ids):
+                    chunk = group.browse(ids).filtered(
+                        lambda j: j.state in ("pending", "running")
+                    )
+                    prepared = [job._prepare() for job in chunk]
                     if auto_commit:
-                        # End the read transaction before the network call.
+                        # End the transaction before the network calls.
                         cr.commit()  # pylint: disable=invalid-commit
-                    result, error = self._call(gateway, prepared)
+                    outcomes = [self._call(gateway, item) for item in prepared]
+                    activated = self.env["isp.sip.line"]
+                    for job, item, (result, error) in zip(
+                        chunk, prepared, outcomes, strict=True
+                    ):
+                        if job._finish_safely(item, result, error, auto_commit):
+                            if item["operation"] == "activate":
+                                activated |= job.line_id
+                    self._after_activation(activated)
                     if auto_commit:
-                        job._finish_committed(prepared, result, error)
-                    else:
-                        job._finish(prepared, result, error)
+                        cr.commit()  # pylint: disable=invalid-commit
         return jobs
 
-    def _finish_committed(self, prepared, result, error):
-        """Cron mode: store the outcome and commit; if storing it fails, roll
-        back and keep the failure with its traceback on the job."""
-        cr = self.env.cr
+    @api.model
+    def _after_activation(self, lines):
+        """Let the CDR engine attach calls to the newly activated lines."""
+        lines = lines.filtered(lambda r: r.state == "active")
+        Cdr = self.env["isp.cdr"]
+        if lines and hasattr(Cdr, "_rematch_lines"):
+            Cdr._rematch_lines(lines)
+
+    def _finish_safely(self, prepared, result, error, auto_commit):
+        """Store one outcome in a savepoint, so that a failure to store it
+        (kept on the job with its traceback) spoils no other job. Returns
+        whether the job succeeded."""
         try:
-            self._finish(prepared, result, error)
-            cr.commit()  # pylint: disable=invalid-commit
+            with self.env.cr.savepoint():
+                self._finish(prepared, result, error)
         except Exception as exc:  # noqa: BLE001 - kept on the job, not lost
-            cr.rollback()
             _logger.exception("Provisioning job %s: storing the result failed", self.id)
             self.env.invalidate_all()
             self.write(
@@ -223,10 +243,11 @@ class IspProvisioningJob(models.Model):
                     "error": f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}",
                 }
             )
-            self.line_id.sudo().write(
+            self.line_id.write(
                 {"state": "error", "platform_error": f"{type(exc).__name__}: {exc}"}
             )
-            cr.commit()  # pylint: disable=invalid-commit
+            return False
+        return self.state == "done"
 
     def _prepare(self):
         """Read what to send, as plain data (no record crosses the call)."""
@@ -275,10 +296,14 @@ class IspProvisioningJob(models.Model):
             error.details = traceback.format_exc(limit=5)
             return None, error
 
-    def _finish(self, prepared=None, result=None, error=None):
+    def _finish(self, prepared, result=None, error=None):
         self.ensure_one()
         line = self.line_id
         now = fields.Datetime.now()
+        if line.state == "cancelled" and prepared["operation"] != "cancel":
+            # The line was cancelled meanwhile: this outcome no longer matters.
+            self.write({"state": "cancelled", "done_at": now, "error": False})
+            return
         if error is None:
             operation = prepared["operation"]
             if operation == "activate":
@@ -309,10 +334,13 @@ class IspProvisioningJob(models.Model):
         line._on_platform_failure(self.operation, message)
 
     @api.model
-    def _cron_process_jobs(self, limit=CRON_BATCH):
+    def _cron_process_jobs(self, limit=CRON_BATCH, auto_commit=True):
         """Claim due jobs, commit, run them (committing per job), report
-        progress so that the cron runs again at once while jobs are due."""
+        progress so that the cron runs again at once while jobs are due.
+        ``auto_commit=False`` runs the same steps in the caller's transaction
+        (tests, whose cursor cannot commit)."""
         cr = self.env.cr
+        self.env.flush_all()
         now = fields.Datetime.now()
         cr.execute(
             """UPDATE isp_provisioning_job SET state = 'pending'
@@ -331,10 +359,11 @@ class IspProvisioningJob(models.Model):
             (now, limit),
         )
         ids = sorted(row[0] for row in cr.fetchall())
-        cr.commit()  # pylint: disable=invalid-commit
-        self.invalidate_model(["state"])
+        if auto_commit:
+            cr.commit()  # pylint: disable=invalid-commit
+        self.invalidate_model(["state", "started_at"])
         jobs = self.browse(ids)
-        jobs._process(auto_commit=True)
+        jobs._process(auto_commit=auto_commit)
         cr.execute(
             """SELECT count(*) FROM isp_provisioning_job
                 WHERE state = 'pending' AND next_try <= %s""",

@@ -3,7 +3,7 @@
 import uuid
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..gateways.base import DidSpec, LineSpec
 from ..tools import blocking
@@ -43,6 +43,17 @@ CATALOG_FIELDS = (
     "cost_center_id",
     "licence_id",
 )
+# Fields only the platform (through the provisioning jobs) fills; a telephony
+# manager may correct them by hand, a user may not.
+PLATFORM_FIELDS = {
+    "uuid",
+    "state",
+    "terminal",
+    "credential",
+    "platform_error",
+    "platform_category_id",
+    "last_sync_date",
+}
 # Up to this many lines, a button (or a write) calls the platform within the
 # user's request so that the result is on screen at once; more lines go to
 # the background queue (isp.provisioning.job, cron-driven).
@@ -53,22 +64,32 @@ LIVE_STATES = ("active", "error", "suspended")
 FREE_NUMBER_STATES = ("available", "reserved")
 
 
-def take_numbers(numbers):
-    """Mark ``numbers`` In use (set-based) after checking that each is free.
-    The database (isp.number.assignment) guarantees the rest."""
-    numbers = numbers.exists()
-    if not numbers:
-        return
-    taken = numbers.filtered(lambda n: n.state not in FREE_NUMBER_STATES)
+def check_free(numbers):
+    """Refuse numbers that are not Available or Reserved, with a readable
+    message (the database's unique key is the final guarantee)."""
+    taken = numbers.sudo().filtered(lambda n: n.state not in FREE_NUMBER_STATES)
     if taken:
-        env = numbers.env
         raise ValidationError(
-            env._(
+            numbers.env._(
                 "These numbers are not free (in use or quarantined): %s. "
                 "Choose an available number.",
                 ", ".join(taken.mapped("name")),
             )
         )
+
+
+def numbers_in(vals_list, field_name, env):
+    """The isp.phone.number records that ``vals_list`` assigns."""
+    ids = {vals[field_name] for vals in vals_list if vals.get(field_name)}
+    return env["isp.phone.number"].browse(sorted(ids))
+
+
+def take_numbers(numbers):
+    """Mark ``numbers`` In use (set-based) after checking that each is free."""
+    numbers = numbers.exists()
+    if not numbers:
+        return
+    check_free(numbers)
     numbers.sudo()._set_state("in_use")
 
 
@@ -433,13 +454,31 @@ class IspSipLine(models.Model):
     # CRUD ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_platform_fields(vals)
+        check_free(numbers_in(vals_list, "caller_id_number_id", self.env))
         lines = super().create(vals_list)
         take_numbers(lines.filtered(lambda r: r.state != "cancelled").mapped(
             "caller_id_number_id"
         ))
         return lines
 
+    def _check_platform_fields(self, vals):
+        forged = PLATFORM_FIELDS.intersection(vals)
+        if (
+            forged
+            and not self.env.su
+            and not self.env.user.has_group("isp_telephony.group_telephony_manager")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only the platform sets these fields: %s.",
+                    ", ".join(sorted(forged)),
+                )
+            )
+
     def write(self, vals):
+        self._check_platform_fields(vals)
         if "integration_id" in vals and self.filtered(
             lambda r: r.terminal
             and r.state != "cancelled"
@@ -455,6 +494,10 @@ class IspSipLine(models.Model):
             lambda r: r.state == "cancelled"
         ):
             raise UserError(self.env._("The number of a cancelled line is released."))
+        if vals.get("caller_id_number_id"):
+            new = self.env["isp.phone.number"].browse(vals["caller_id_number_id"])
+            if self.filtered(lambda r: r.caller_id_number_id != new):
+                check_free(new)
         pushed = [name for name in vals if name in SPEC_FIELDS]
         before = {}
         if pushed:
@@ -591,7 +634,10 @@ class IspSipLine(models.Model):
         self._check_activable()
         lines = self.filtered(lambda r: not r.terminal)
         self.filtered("terminal")._enqueue_resync(batch=batch)
-        lines.sudo().write({"state": "provisioning", "platform_error": False})
+        # Not tracked: the job records the request; Active/Error are tracked.
+        lines.sudo().with_context(tracking_disable=True).write(
+            {"state": "provisioning", "platform_error": False}
+        )
         return self.env["isp.provisioning.job"]._enqueue(
             lines, "activate", batch=batch
         )
@@ -701,6 +747,8 @@ class IspSipLine(models.Model):
             return
         numbers = self.caller_id_number_id | self.did_ids.number_id
         self.sudo().write({"state": "cancelled", "platform_error": False})
+        # Let the database release the assignments now (trigger on state).
+        self.flush_recordset(["state"])
         release_numbers(numbers)
 
     def _apply_line_result(self, result):
@@ -740,12 +788,6 @@ class IspSipLine(models.Model):
                 "platform_category_id": self._category_from_code(spec.category).id,
             }
         )
-        self.message_post(
-            body=self.env._("Activated on the platform: terminal %s.", result.terminal)
-        )
-        Cdr = self.env.get("isp.cdr")
-        if Cdr is not None and hasattr(Cdr, "_rematch_lines"):
-            Cdr._rematch_lines(self)
 
     def _on_updated(self, result, spec, changed):
         self.ensure_one()

@@ -3,7 +3,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .isp_sip_line import release_numbers, take_numbers
+from .isp_sip_line import check_free, numbers_in, release_numbers, take_numbers
 
 # DID fields the platform holds: changing one pushes the line's DID list.
 PUSHED_FIELDS = ("number_id", "priority", "port")
@@ -86,6 +86,7 @@ class IspSipLineDid(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_free(numbers_in(vals_list, "number_id", self.env))
         dids = super().create(vals_list)
         take_numbers(dids._live().number_id)
         self._push(dids.line_id)
@@ -96,6 +97,10 @@ class IspSipLineDid(models.Model):
             lambda d: d.line_id.state == "cancelled"
         ):
             raise UserError(self.env._("The DIDs of a cancelled line are released."))
+        if vals.get("number_id"):
+            new = self.env["isp.phone.number"].browse(vals["number_id"])
+            if self.filtered(lambda d: d.number_id != new):
+                check_free(new)
         old_numbers = self.number_id if "number_id" in vals else None
         old_lines = self.line_id
         pushed = any(name in vals for name in PUSHED_FIELDS + ("line_id",))

@@ -294,7 +294,7 @@ class IspTelephonyIntegration(models.Model):
         partitions = self._sync_catalog(
             "isp.summit.partition", "code", catalogs.partitions, summary
         )
-        by_code = {category.acronym: category for category in categories}
+        by_code = categories
         blocking = {
             "default_category_id": "default_category",
             "block_category_id": "block_category",
