@@ -339,7 +339,9 @@ class ContractContract(models.Model):
     def action_service_block(self):
         """Block the contracts by hand: no payment lifts this block."""
         self._check_service_manager()
-        todo = self.filtered(
+        # Telephony managers need no accounting rights to block: status and
+        # lines are written as superuser (the chatter author stays the user).
+        todo = self.sudo().filtered(
             lambda c: (
                 c.service_status not in (blocking.BLOCKED_MANUAL, blocking.CANCELLED)
             )
@@ -354,7 +356,9 @@ class ContractContract(models.Model):
         """Lift a manual block: the contracts go back to what their invoices
         say (Active, or a partial/automatic block while still overdue)."""
         self._check_service_manager()
-        todo = self.filtered(lambda c: c.service_status == blocking.BLOCKED_MANUAL)
+        todo = self.sudo().filtered(
+            lambda c: c.service_status == blocking.BLOCKED_MANUAL
+        )
         todo.write(
             {
                 "service_status": blocking.ACTIVE,

@@ -163,7 +163,7 @@ class TestLineBlocking(BlockingCase):
         number = line.caller_id_number_id
         terminal = line.terminal
         with freeze_time("2026-03-10"):
-            self.contract.with_user(self.manager)._terminate_contract(
+            self.contract._terminate_contract(
                 self.reason, False, fields.Date.to_date("2026-03-10")
             )
         self.assertEqual(self.contract.service_status, "cancelled")
