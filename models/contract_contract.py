@@ -311,6 +311,18 @@ class ContractContract(models.Model):
             ],
         )
         changed = contracts._evaluate_service_status()
+        # Lines out of step without a status change (a partition whose
+        # blocking was just enabled, a line added to a blocked contract).
+        Line = self.env["isp.sip.line"]
+        drifting = Line.search(
+            [
+                ("state", "!=", "cancelled"),
+                ("partition_id.blocking_enabled", "=", True),
+                ("expected_category_id", "!=", False),
+                ("contract_id", "not in", changed.ids),
+            ]
+        ).filtered(lambda line: line.expected_category_id != line.category_id)
+        drifting.contract_id._apply_service_status_to_lines()
         _logger.info(
             "Telephony blocking: %s contracts evaluated, %s changed status",
             len(contracts),

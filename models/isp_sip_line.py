@@ -897,5 +897,20 @@ class IspSipLineBlocking(models.Model):
                 )
             line.blocking_note = note
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """A line added to a contract that is not active starts with the
+        category its status calls for (before it reaches the platform)."""
+        lines = super().create(vals_list)
+        following = lines.filtered(
+            lambda line: line.contract_id.service_status != blocking.ACTIVE
+            and line.partition_id.blocking_enabled
+            and line.expected_category_id
+            and line.expected_category_id != line.category_id
+        )
+        for line in following:
+            line.category_id = line.expected_category_id
+        return lines
+
 
 # --- end of blocking (issue 6) ----------------------------------------------

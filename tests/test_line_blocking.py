@@ -39,7 +39,11 @@ class TestLineBlocking(BlockingCase):
 
     @classmethod
     def catalog(cls, model, code):
-        key = "code" if model == "isp.summit.partition" else "acronym"
+        key = (
+            "code"
+            if model in ("isp.summit.partition", "isp.summit.plan")
+            else ("acronym")
+        )
         return cls.env[model].search(
             [("integration_id", "=", cls.integration.id), (key, "=", code)]
         )
@@ -49,7 +53,9 @@ class TestLineBlocking(BlockingCase):
         self.server.reset()
         self.contract = self.make_contract("Linha")
 
-    def make_line(self, number="+553136000001", partition=None, contract=None):
+    def make_line(
+        self, number="+553136000001", partition=None, contract=None, expect="DEF"
+    ):
         line = self.env["isp.sip.line"].create(
             {
                 "contract_id": (contract or self.contract).id,
@@ -65,7 +71,7 @@ class TestLineBlocking(BlockingCase):
         )
         line.action_activate()
         self.assertEqual(line.state, "active", line.platform_error)
-        self.assertEqual(line.platform_category_id, self.cat["DEF"])
+        self.assertEqual(line.platform_category_id, self.cat[expect])
         return line
 
     def patches(self):
@@ -145,14 +151,13 @@ class TestLineBlocking(BlockingCase):
     def test_partition_without_blocking_changes_nothing(self):
         self.sp.blocking_enabled = False
         line = self.make_line()
+        activation = len(self.server.requests)
         self.overdue()
         with freeze_time("2026-04-01"):
             self.evaluate()
         self.contract.with_user(self.manager).action_service_block()
         self.assertEqual(self.contract.service_status, "blocked_manual")
-        self.assertEqual(
-            [r.method for r in self.server.requests if r.method != "GET"], []
-        )
+        self.assertEqual([r.method for r in self.server.requests[activation:]], [])
         self.assertEqual(self.on_platform(line), "DEF")
         self.assertEqual(line.category_id, self.cat["DEF"])
         self.assertEqual(line.expected_category_id, self.cat["DEF"])
@@ -184,6 +189,24 @@ class TestLineBlocking(BlockingCase):
         self.assertEqual(len(self.patches()) - before, 1)
         self.assertEqual(self.on_platform(first), "BLQ")
         self.assertEqual(self.on_platform(second), "BLQ")
+
+    def test_line_added_to_blocked_contract_starts_blocked(self):
+        self.contract.with_user(self.manager).action_service_block()
+        line = self.make_line(expect="BLQ")
+        posts = [r.json for r in self.server.requests if r.method == "POST"]
+        self.assertEqual([p["category"] for p in posts], ["BLQ"])
+        self.assertEqual(self.on_platform(line), "BLQ")
+
+    def test_daily_run_repairs_lines_out_of_step(self):
+        self.cps.blocking_enabled = False
+        line = self.make_line(partition=self.cps)
+        self.contract.with_user(self.manager).action_service_block()
+        self.assertEqual(self.patches(), [])
+        # Blocking is enabled afterwards: the next daily run moves the line.
+        self.cps.blocking_enabled = True
+        self.evaluate()
+        self.assertEqual(self.patches(), ["BLQ"])
+        self.assertEqual(self.on_platform(line), "BLQ")
 
     # Failures -----------------------------------------------------------
     def test_rejected_block_is_a_line_error_until_retried(self):
