@@ -16,54 +16,33 @@ The last line printed is a JSON object::
     {"bench": "provisioning", "lines": N, "seconds": s, "lines_per_s": N / s,
      "enqueue_seconds": e, "requests": r, "open_transaction_samples": 0, ...}
 
-Run it after ``scripts/test.sh`` (which installs the module in a database and
-writes its Odoo configuration)::
+Run it through the benchmark harness::
 
-    ISP_WORK_DIR=... ISP_TEST_DB=... python3 benchmarks/provisioning.py
-    python3 benchmarks/provisioning.py --config odoo.conf --db mydb --lines 1000
+    scripts/bench.sh provisioning [--lines 1000] [--keep]
 """
 
-import argparse
-import json
 import os
 import sys
 import threading
 import time
-from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from odoo_env import parse_args, report
 
 # Sample the database every this many requests (a query per request would
 # slow the server more than the benchmark measures).
 SAMPLE_EVERY = 5
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    db = os.environ.get("ISP_TEST_DB", "isp_telephony_test")
-    work_dir = os.environ.get(
-        "ISP_WORK_DIR",
-        os.path.join(
-            os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")),
-            "isp_telephony",
-        ),
-    )
-    parser.add_argument("--db", default=db, help="installed source database")
-    parser.add_argument(
-        "--config",
-        default=os.path.join(work_dir, f"test-{db}.conf"),
-        help="Odoo configuration (scripts/test.sh writes one)",
-    )
-    parser.add_argument("--lines", type=int, default=1000)
-    parser.add_argument("--keep", action="store_true", help="keep the copy")
-    return parser.parse_args()
-
-
 def main():
-    args = parse_args()
-    if not Path(args.config).is_file():
-        sys.exit(
-            f"No Odoo configuration at {args.config}: run scripts/test.sh first "
-            "or pass --config and --db."
-        )
+    args = parse_args(
+        __doc__.split("\n\n")[0],
+        [
+            (("--lines",), {"type": int, "default": 1000}),
+            (("--keep",), {"action": "store_true", "help": "keep the copy"}),
+        ],
+    )
     import odoo
     from odoo.tools import config
 
@@ -72,14 +51,19 @@ def main():
 
     from odoo.modules.registry import Registry
     from odoo.sql_db import connection_info_for
+    from odoo.tools import SQL
 
     copy = f"{args.db}_bench_provisioning"
     _, params = connection_info_for("postgres")
     admin = psycopg2.connect(**params)
     admin.autocommit = True
+    drop = SQL("DROP DATABASE IF EXISTS %s", SQL.identifier(copy))
+    create = SQL(
+        "CREATE DATABASE %s TEMPLATE %s", SQL.identifier(copy), SQL.identifier(args.db)
+    )
     with admin.cursor() as cr:
-        cr.execute(f'DROP DATABASE IF EXISTS "{copy}"')
-        cr.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{args.db}"')
+        cr.execute(drop.code)
+        cr.execute(create.code)
     try:
         result = run(odoo, Registry, psycopg2, connection_info_for, copy, args.lines)
     finally:
@@ -89,9 +73,9 @@ def main():
 
             close_db(copy)
             with admin.cursor() as cr:
-                cr.execute(f'DROP DATABASE IF EXISTS "{copy}"')
+                cr.execute(drop.code)
         admin.close()
-    print(json.dumps(result))
+    report(result)
     if result["open_transaction_samples"] or result["active_lines"] != args.lines:
         sys.exit(1)
 
@@ -129,10 +113,11 @@ def run(odoo, Registry, psycopg2, connection_info_for, dbname, count):
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
             contracts = setup(env, server, count)
-            cr.commit()
+            # The cron commits per chunk: the data it works on must be there.
+            cr.commit()  # pylint: disable=invalid-commit
             started = time.perf_counter()
             contracts.action_activate_sip_lines()
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
             enqueued = time.perf_counter()
             Job = env["isp.provisioning.job"]
             while Job._cron_process_jobs():

@@ -115,11 +115,9 @@ class IspNumberAssignment(models.Model):
         (
             "number_uniq",
             "UNIQUE(number_id)",
-            "A number can be used by one SIP line (as caller ID) or one DID at "
-            "a time.",
+            "A number can be used by one SIP line (as caller ID) or one DID at a time.",
         ),
     ]
 
     def init(self):
-        super().init()
         self.env.cr.execute(_TRIGGER_SQL)

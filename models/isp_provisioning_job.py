@@ -74,12 +74,9 @@ class IspProvisioningJob(models.Model):
     max_attempts = fields.Integer(
         readonly=True,
         default=lambda self: self._default_max_attempts(),
-        help="Attempts before a transient failure (timeout, 5xx) becomes an "
-        "error.",
+        help="Attempts before a transient failure (timeout, 5xx) becomes an error.",
     )
-    next_try = fields.Datetime(
-        readonly=True, index=True, default=fields.Datetime.now, string="Next Try"
-    )
+    next_try = fields.Datetime(readonly=True, index=True, default=fields.Datetime.now)
     started_at = fields.Datetime(readonly=True)
     done_at = fields.Datetime(readonly=True)
     error = fields.Text(readonly=True, help="Last failure, as the platform gave it.")
@@ -210,9 +207,9 @@ class IspProvisioningJob(models.Model):
                     for job, item, (result, error) in zip(
                         chunk, prepared, outcomes, strict=True
                     ):
-                        if job._finish_safely(item, result, error, auto_commit):
-                            if item["operation"] == "activate":
-                                activated |= job.line_id
+                        done = job._finish_safely(item, result, error)
+                        if done and item["operation"] == "activate":
+                            activated |= job.line_id
                     self._after_activation(activated)
                     if auto_commit:
                         cr.commit()  # pylint: disable=invalid-commit
@@ -226,14 +223,14 @@ class IspProvisioningJob(models.Model):
         if lines and hasattr(Cdr, "_rematch_lines"):
             Cdr._rematch_lines(lines)
 
-    def _finish_safely(self, prepared, result, error, auto_commit):
+    def _finish_safely(self, prepared, result, error):
         """Store one outcome in a savepoint, so that a failure to store it
         (kept on the job with its traceback) spoils no other job. Returns
         whether the job succeeded."""
         try:
             with self.env.cr.savepoint():
                 self._finish(prepared, result, error)
-        except Exception as exc:  # noqa: BLE001 - kept on the job, not lost
+        except Exception as exc:
             _logger.exception("Provisioning job %s: storing the result failed", self.id)
             self.env.invalidate_all()
             self.write(
@@ -290,7 +287,7 @@ class IspProvisioningJob(models.Model):
             return None, None
         except GatewayError as exc:
             return None, exc
-        except Exception as exc:  # noqa: BLE001 - kept on the job, not lost
+        except Exception as exc:
             _logger.exception("Provisioning %s failed unexpectedly", operation)
             error = GatewayError(f"Unexpected error: {type(exc).__name__}: {exc}")
             error.details = traceback.format_exc(limit=5)

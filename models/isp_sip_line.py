@@ -174,8 +174,7 @@ class IspSipLine(models.Model):
         required=True,
         default="terminal",
         tracking=True,
-        help="Terminal: one SIP extension. SIP trunk: a trunk to the customer's "
-        "PABX.",
+        help="Terminal: one SIP extension. SIP trunk: a trunk to the customer's PABX.",
     )
     description = fields.Char(tracking=True, help="Optional description.")
     account_code = fields.Char(
@@ -206,8 +205,7 @@ class IspSipLine(models.Model):
         string="Subscriber Partition",
         tracking=True,
         domain="[('integration_id', '=', integration_id)]",
-        help="Platform region/branch of the line; it carries the blocking "
-        "categories.",
+        help="Platform region/branch of the line; it carries the blocking categories.",
     )
     allowed_category_ids = fields.Many2many(
         "isp.summit.category",
@@ -226,8 +224,7 @@ class IspSipLine(models.Model):
         string="Category on Platform",
         readonly=True,
         copy=False,
-        help="Category in force on the platform: the last one pushed "
-        "successfully.",
+        help="Category in force on the platform: the last one pushed successfully.",
     )
     category_pending = fields.Boolean(
         compute="_compute_category_pending",
@@ -458,9 +455,11 @@ class IspSipLine(models.Model):
             self._check_platform_fields(vals)
         check_free(numbers_in(vals_list, "caller_id_number_id", self.env))
         lines = super().create(vals_list)
-        take_numbers(lines.filtered(lambda r: r.state != "cancelled").mapped(
-            "caller_id_number_id"
-        ))
+        take_numbers(
+            lines.filtered(lambda r: r.state != "cancelled").mapped(
+                "caller_id_number_id"
+            )
+        )
         return lines
 
     def _check_platform_fields(self, vals):
@@ -480,9 +479,11 @@ class IspSipLine(models.Model):
     def write(self, vals):
         self._check_platform_fields(vals)
         if "integration_id" in vals and self.filtered(
-            lambda r: r.terminal
-            and r.state != "cancelled"
-            and r.integration_id.id != vals["integration_id"]
+            lambda r: (
+                r.terminal
+                and r.state != "cancelled"
+                and r.integration_id.id != vals["integration_id"]
+            )
         ):
             raise UserError(
                 self.env._(
@@ -529,21 +530,22 @@ class IspSipLine(models.Model):
                 self._push_changes(changes)
         return result
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_on_platform(self):
         live = self.filtered(lambda r: r.terminal and r.state != "cancelled")
         if live:
             raise UserError(
                 self.env._(
-                    "Lines that exist on the platform are cancelled, not "
-                    "deleted: %s.",
+                    "Lines that exist on the platform are cancelled, not deleted: %s.",
                     ", ".join(live.mapped("display_name")),
                 )
             )
-        sending = self.filtered(lambda r: r.state == "provisioning")
-        if sending:
+        if self.filtered(lambda r: r.state == "provisioning"):
             raise UserError(
                 self.env._("Wait until the line's provisioning ends, then cancel it.")
             )
+
+    def unlink(self):
         kept = self.filtered(lambda r: r.state != "cancelled")
         numbers = kept.caller_id_number_id | kept.did_ids.number_id
         result = super().unlink()
@@ -638,9 +640,7 @@ class IspSipLine(models.Model):
         lines.sudo().with_context(tracking_disable=True).write(
             {"state": "provisioning", "platform_error": False}
         )
-        return self.env["isp.provisioning.job"]._enqueue(
-            lines, "activate", batch=batch
-        )
+        return self.env["isp.provisioning.job"]._enqueue(lines, "activate", batch=batch)
 
     def _enqueue_resync(self, batch=None):
         """Lines in error that have a terminal: push everything again."""
@@ -662,8 +662,10 @@ class IspSipLine(models.Model):
         ):
             lines._enqueue_activation()._process()
             return True
-        batch = self.env["isp.provisioning.batch"].sudo().create(
-            {"name": self.env._("Activation of %s lines", len(lines))}
+        batch = (
+            self.env["isp.provisioning.batch"]
+            .sudo()
+            .create({"name": self.env._("Activation of %s lines", len(lines))})
         )
         lines._enqueue_activation(batch=batch)
         batch.job_ids._trigger_cron()
@@ -682,7 +684,11 @@ class IspSipLine(models.Model):
             if failed:
                 job = failed[-1]
                 job.sudo().write(
-                    {"state": "pending", "attempts": 0, "next_try": fields.Datetime.now()}
+                    {
+                        "state": "pending",
+                        "attempts": 0,
+                        "next_try": fields.Datetime.now(),
+                    }
                 )
                 if job.operation == "activate":
                     line.sudo().state = "provisioning"
@@ -711,8 +717,10 @@ class IspSipLine(models.Model):
         Job = self.env["isp.provisioning.job"]
         Job._cancel_pending(lines)
         never_sent = lines.filtered(
-            lambda r: not r.terminal
-            and not r.job_ids.filtered(lambda j: j.operation == "activate")
+            lambda r: (
+                not r.terminal
+                and not r.job_ids.filtered(lambda j: j.operation == "activate")
+            )
         )
         never_sent._mark_cancelled()
         on_platform = lines - never_sent

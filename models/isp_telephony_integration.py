@@ -351,7 +351,11 @@ class IspTelephonyIntegration(models.Model):
             seen[record[key]] = record
             summary["created"] += 1
         gone = Model.browse(
-            [r.id for code, r in existing.items() if r.active and r not in seen.values()]
+            [
+                r.id
+                for code, r in existing.items()
+                if r.active and r not in seen.values()
+            ]
         )
         if gone:
             field_of_model = {

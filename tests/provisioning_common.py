@@ -50,8 +50,10 @@ class SummitLoopbackCase(TelephonyCase):
         )
 
     def catalog(self, model, code):
-        field = "code" if model in ("isp.summit.partition", "isp.summit.plan") else (
-            "acronym"
+        field = (
+            "code"
+            if model in ("isp.summit.partition", "isp.summit.plan")
+            else ("acronym")
         )
         return self.env[model].search(
             [("integration_id", "=", self.integration.id), (field, "=", code)]

@@ -16,9 +16,7 @@ class TestCatalogSync(SummitLoopbackCase):
 
     def test_first_sync_builds_the_catalogs(self):
         # setUpClass synchronised once already.
-        self.assertEqual(
-            self.all_codes("isp.summit.partition"), ["CPS01", "SP01"]
-        )
+        self.assertEqual(self.all_codes("isp.summit.partition"), ["CPS01", "SP01"])
         self.assertEqual(
             self.all_codes("isp.summit.category", "acronym"),
             ["BLP", "BLQ", "CAN", "DEF"],
@@ -39,7 +37,9 @@ class TestCatalogSync(SummitLoopbackCase):
         summary = self.integration._apply_catalogs(
             self.integration._get_gateway().list_catalogs()
         )
-        self.assertEqual(summary, {"created": 0, "updated": 0, "archived": 0, "kept": 0})
+        self.assertEqual(
+            summary, {"created": 0, "updated": 0, "archived": 0, "kept": 0}
+        )
         line = self.make_line(
             platform_plan_id=self.catalog("isp.summit.plan", "PME500").id
         )
@@ -49,8 +49,10 @@ class TestCatalogSync(SummitLoopbackCase):
             licences=[{"code": "RES", "name": "Residencial (nova)"}],
         )
         self.integration.action_sync_catalogs()
-        plans = self.env["isp.summit.plan"].with_context(active_test=False).search(
-            [("integration_id", "=", self.integration.id)]
+        plans = (
+            self.env["isp.summit.plan"]
+            .with_context(active_test=False)
+            .search([("integration_id", "=", self.integration.id)])
         )
         self.assertEqual(len(plans), 3)  # nothing duplicated, nothing deleted
         active = {plan.code: plan.active for plan in plans}

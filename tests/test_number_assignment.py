@@ -28,7 +28,11 @@ class TestNumberAssignment(SummitLoopbackCase):
         self.assertFalse(self.assignment("+553135000040"))
 
         line.write(
-            {"did_ids": [Command.create({"number_id": self.number("+553135000042").id})]}
+            {
+                "did_ids": [
+                    Command.create({"number_id": self.number("+553135000042").id})
+                ]
+            }
         )
         self.assertEqual(self.number("+553135000042").state, "in_use")
         self.assertEqual(self.assignment("+553135000042").did_id, line.did_ids)
@@ -74,26 +78,35 @@ class TestNumberAssignment(SummitLoopbackCase):
         self.env.flush_all()
         cr = self.env.cr
         taken = self.number("+553135000050").id
-        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
-            with cr.savepoint():
-                cr.execute(
-                    "UPDATE isp_sip_line SET caller_id_number_id = %s WHERE id = %s",
-                    (taken, other.id),
-                )
-        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
-            with cr.savepoint():
-                cr.execute(
-                    """INSERT INTO isp_sip_line_did (line_id, number_id, priority)
+        with (
+            self.assertRaises(IntegrityError),
+            mute_logger("odoo.sql_db"),
+            cr.savepoint(),
+        ):
+            cr.execute(
+                "UPDATE isp_sip_line SET caller_id_number_id = %s WHERE id = %s",
+                (taken, other.id),
+            )
+        with (
+            self.assertRaises(IntegrityError),
+            mute_logger("odoo.sql_db"),
+            cr.savepoint(),
+        ):
+            cr.execute(
+                """INSERT INTO isp_sip_line_did (line_id, number_id, priority)
                        VALUES (%s, %s, 1)""",
-                    (other.id, taken),
-                )
-        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
-            with cr.savepoint():
-                cr.execute(
-                    """INSERT INTO isp_sip_line_did (line_id, number_id, priority)
+                (other.id, taken),
+            )
+        with (
+            self.assertRaises(IntegrityError),
+            mute_logger("odoo.sql_db"),
+            cr.savepoint(),
+        ):
+            cr.execute(
+                """INSERT INTO isp_sip_line_did (line_id, number_id, priority)
                        VALUES (%s, %s, 1), (%s, %s, 2)""",
-                    (line.id, self.number("+553135000052").id) * 2,
-                )
+                (line.id, self.number("+553135000052").id) * 2,
+            )
         # A cancelled line no longer holds its number: the same SQL passes.
         line.action_cancel()
         cr.execute(
@@ -114,10 +127,13 @@ class TestNumberAssignment(SummitLoopbackCase):
             ("+553135000053",),
         )
         self.env["isp.phone.number"].invalidate_model(["state"])
-        with self.assertRaises(IntegrityError) as caught, mute_logger("odoo.sql_db"):
-            with self.env.cr.savepoint():
-                second.caller_id_number_id = self.number("+553135000053")
-                self.env.flush_all()
+        with (
+            self.assertRaises(IntegrityError) as caught,
+            mute_logger("odoo.sql_db"),
+            self.env.cr.savepoint(),
+        ):
+            second.caller_id_number_id = self.number("+553135000053")
+            self.env.flush_all()
         self.assertEqual(
             caught.exception.diag.constraint_name, "isp_number_assignment_number_uniq"
         )

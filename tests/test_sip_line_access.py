@@ -19,7 +19,9 @@ class TestSipLineAccess(SummitLoopbackCase):
         vals = self.line_vals(
             "+553135000070",
             did_ids=[
-                Command.create({"number_id": self.number("+553135000071").id, "port": 1})
+                Command.create(
+                    {"number_id": self.number("+553135000071").id, "port": 1}
+                )
             ],
         )
         vals.pop("contract_id")
@@ -34,7 +36,9 @@ class TestSipLineAccess(SummitLoopbackCase):
         line = self.make_line(
             "+553135000072",
             did_ids=[
-                Command.create({"number_id": self.number("+553135000073").id, "port": 2})
+                Command.create(
+                    {"number_id": self.number("+553135000073").id, "port": 2}
+                )
             ],
         )
         line.action_activate()
@@ -67,8 +71,10 @@ class TestSipLineAccess(SummitLoopbackCase):
         other_company = self.env["res.company"].create({"name": "Other ISP"})
         line = self.make_line("+553135000075")
         self.user.write({"company_ids": [Command.link(other_company.id)]})
-        lines = self.env["isp.sip.line"].with_user(self.user).with_context(
-            allowed_company_ids=[other_company.id]
+        lines = (
+            self.env["isp.sip.line"]
+            .with_user(self.user)
+            .with_context(allowed_company_ids=[other_company.id])
         )
         self.assertFalse(lines.search([("id", "=", line.id)]))
         self.assertTrue(

@@ -66,11 +66,11 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         self.assertEqual(post[0].json["partition"], "SP01")
         self.assertEqual(post[0].json["license"], "RES")
         self.assertEqual(post[0].json["due_day"], 10)
-        self.assertEqual(
-            [d["port"] for d in post[0].json["dids"]], [1, 2, None]
-        )
+        self.assertEqual([d["port"] for d in post[0].json["dids"]], [1, 2, None])
         job = line.job_ids
-        self.assertEqual((job.operation, job.state, job.attempts), ("activate", "done", 1))
+        self.assertEqual(
+            (job.operation, job.state, job.attempts), ("activate", "done", 1)
+        )
 
     def test_contract_button_activates_its_lines(self):
         line_a = self.make_line("+553135000010")
@@ -111,9 +111,15 @@ class TestSipLineProvisioning(SummitLoopbackCase):
             {"caller_id": "+553135000020", "plan": "PME500"},
         )
 
-        line.write({"did_ids": [Command.create({
-            "number_id": self.number("+553135000021").id, "port": 3
-        })]})
+        line.write(
+            {
+                "did_ids": [
+                    Command.create(
+                        {"number_id": self.number("+553135000021").id, "port": 3}
+                    )
+                ]
+            }
+        )
         last = self.server_requests("PATCH")[-1].json
         self.assertEqual(list(last), ["dids"])
         self.assertEqual(last["dids"][0]["port"], 3)
@@ -206,7 +212,9 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         line.action_retry()
         self.assertEqual(line.state, "active")
         self.assertEqual(len(self.server.lines), 1)
-        self.assertEqual(line.terminal, self.server.line_by_external_id(line.uuid)["terminal"])
+        self.assertEqual(
+            line.terminal, self.server.line_by_external_id(line.uuid)["terminal"]
+        )
 
     def test_crash_after_platform_created_line(self):
         """The platform created the line, Odoo never stored the answer (the
@@ -259,7 +267,9 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         line.action_cancel()
         self.assertEqual(line.state, "cancelled")
         self.assertFalse(self.server.lines)
-        self.assertEqual(self.server_requests("DELETE")[0].path, f"/api/v1/lines/{terminal}")
+        self.assertEqual(
+            self.server_requests("DELETE")[0].path, f"/api/v1/lines/{terminal}"
+        )
         numbers = self.number("+553135000001") | self.number("+553135000030")
         self.assertEqual(set(numbers.mapped("state")), {"quarantine"})
         self.assertFalse(
@@ -319,10 +329,14 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         batch = self.env["isp.provisioning.batch"].browse(action["res_id"])
         self.assertEqual(set(lines.mapped("state")), {"provisioning"})
         self.assertFalse(self.server.requests)  # nothing ran in the request
-        self.assertEqual((batch.job_count, batch.progress, batch.state), (8, 0.0, "running"))
+        self.assertEqual(
+            (batch.job_count, batch.progress, batch.state), (8, 0.0, "running")
+        )
 
         self.assertEqual(
-            self.env["isp.provisioning.job"]._cron_process_jobs(limit=5, auto_commit=False),
+            self.env["isp.provisioning.job"]._cron_process_jobs(
+                limit=5, auto_commit=False
+            ),
             5,
         )
         batch.invalidate_recordset()
@@ -337,7 +351,12 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         line = self.make_line()
         line.with_context(isp_provisioning_defer=True).action_activate()
         job = line.job_ids
-        job.write({"state": "running", "started_at": fields.Datetime.now() - timedelta(hours=1)})
+        job.write(
+            {
+                "state": "running",
+                "started_at": fields.Datetime.now() - timedelta(hours=1),
+            }
+        )
         self.env["isp.provisioning.job"]._cron_process_jobs(auto_commit=False)
         self.assertEqual((job.state, line.state), ("done", "active"))
 
