@@ -911,10 +911,12 @@ class IspSipLineBlocking(models.Model):
         category its status calls for (before it reaches the platform)."""
         lines = super().create(vals_list)
         following = lines.filtered(
-            lambda line: line.contract_id.service_status != blocking.ACTIVE
-            and line.partition_id.blocking_enabled
-            and line.expected_category_id
-            and line.expected_category_id != line.category_id
+            lambda line: (
+                line.contract_id.service_status != blocking.ACTIVE
+                and line.partition_id.blocking_enabled
+                and line.expected_category_id
+                and line.expected_category_id != line.category_id
+            )
         )
         for line in following:
             line.category_id = line.expected_category_id
