@@ -9,7 +9,14 @@
     "category": "Services/Telephony",
     "license": "LGPL-3",
     "author": "isp_telephony authors",
-    "depends": ["contract", "account", "mail", "phone_validation"],
+    "depends": [
+        "contract",
+        "account",
+        "mail",
+        "phone_validation",
+        # OCA termination (is_terminated) drives the Cancelled service status
+        "contract_termination",
+    ],
     "external_dependencies": {"python": ["phonenumbers", "requests", "panoramisk"]},
     "data": [
         "security/isp_telephony_security.xml",
@@ -35,11 +42,15 @@
         "views/isp_telephony_agent_views.xml",
         "views/isp_call_outcome_views.xml",
         "views/isp_call_log_views.xml",
+        "security/isp_telephony_blocking_security.xml",
+        "data/isp_telephony_blocking_cron.xml",
+        "views/contract_contract_blocking_views.xml",
         "views/isp_telephony_menus.xml",
     ],
     "demo": [
         "demo/isp_telephony_demo.xml",
         "demo/isp_sip_line_demo.xml",
+        "demo/isp_telephony_blocking_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -23,3 +23,4 @@ from . import isp_telephony_agent_caller_id
 from . import isp_call_outcome
 from . import isp_call_log
 from . import res_users
+from . import account_partial_reconcile

@@ -1,6 +1,9 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools import blocking
 
 
 class ResCompany(models.Model):
@@ -12,3 +15,40 @@ class ResCompany(models.Model):
         help="Days a number released by a cancelled line waits before it can be "
         "given to another customer.",
     )
+
+    # Blocking for overdue payment (issue 6)
+    telephony_partial_block_days = fields.Integer(
+        string="Partial Block After (days)",
+        default=15,
+        help="Days after an invoice's due date, while it is unpaid, before the "
+        "contract is partially blocked (receive-only).",
+    )
+    telephony_full_block_days = fields.Integer(
+        string="Full Block After (days)",
+        default=30,
+        help="Days after an invoice's due date, while it is unpaid, before the "
+        "contract is blocked automatically. Paying releases it.",
+    )
+    telephony_blocked_keep_invoicing = fields.Boolean(
+        string="Invoice Blocked Contracts",
+        default=True,
+        help="When off, contracts blocked manually or automatically are left "
+        "out of the recurring invoicing until they are released.",
+    )
+
+    @api.constrains("telephony_partial_block_days", "telephony_full_block_days")
+    def _check_telephony_block_days(self):
+        for company in self:
+            try:
+                blocking.check_thresholds(
+                    company.telephony_partial_block_days,
+                    company.telephony_full_block_days,
+                )
+            except (TypeError, ValueError) as exc:
+                raise ValidationError(
+                    self.env._(
+                        "Blocking thresholds of %(company)s: %(error)s",
+                        company=company.name,
+                        error=str(exc),
+                    )
+                ) from exc

@@ -9,3 +9,12 @@ class ResConfigSettings(models.TransientModel):
     telephony_quarantine_days = fields.Integer(
         related="company_id.telephony_quarantine_days", readonly=False
     )
+    telephony_partial_block_days = fields.Integer(
+        related="company_id.telephony_partial_block_days", readonly=False
+    )
+    telephony_full_block_days = fields.Integer(
+        related="company_id.telephony_full_block_days", readonly=False
+    )
+    telephony_blocked_keep_invoicing = fields.Boolean(
+        related="company_id.telephony_blocked_keep_invoicing", readonly=False
+    )

@@ -70,6 +70,17 @@ PY
         say "installing OCA contract 18.0 (odoo-addon-contract)"
         pip_install --no-deps "odoo-addon-contract>=18.0,<18.1"
     fi
+    # OCA contract 18.0 moved is_terminated to contract_termination, which
+    # needs contract_line_successor: both installed the same way.
+    if ! "$PYTHON" - <<'PY' 2>/dev/null
+import os, sys, odoo.addons
+sys.exit(0 if any(os.path.isfile(os.path.join(p, 'contract_termination', '__manifest__.py')) for p in odoo.addons.__path__) else 1)
+PY
+    then
+        say "installing OCA contract_termination 18.0 (and contract_line_successor)"
+        pip_install --no-deps "odoo-addon-contract-line-successor>=18.0,<18.1" \
+            "odoo-addon-contract-termination>=18.0,<18.1"
+    fi
     cd "$REPO_DIR" || return
 }
 

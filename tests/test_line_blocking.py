@@ -1,0 +1,245 @@
+# Copyright 2026 isp_telephony authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""SIP lines follow their contract's service status on the loopback Summit
+platform: the category it receives for each transition, partitions without
+a partial category or without blocking, cancellation, failures and retry."""
+
+from freezegun import freeze_time
+
+from odoo import fields
+
+from .blocking_common import BlockingCase
+from .loopback.summit_server import SummitServer
+
+
+class TestLineBlocking(BlockingCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = SummitServer(username="isp", password="s3cret-pass").start()
+        cls.addClassCleanup(cls.server.stop)
+        port = int(cls.server.base_url.rsplit(":", 1)[1])
+        cls.integration.write({"summit_api_port": port, "api_timeout": 5.0})
+        cls.integration.action_sync_catalogs()
+        cls.cost_center = cls.env["isp.summit.cost.center"].create(
+            {"value": "Default", "integration_id": cls.integration.id}
+        )
+        cls.make_range(first="36000000", last="36000049", area="31")
+        # SP01 has every blocking category; CPS01 has no partial-block one.
+        cls.sp = cls.catalog("isp.summit.partition", "SP01")
+        cls.cps = cls.catalog("isp.summit.partition", "CPS01")
+        (cls.sp | cls.cps).write({"blocking_enabled": True})
+        cls.cat = {
+            code: cls.catalog("isp.summit.category", code)
+            for code in ("DEF", "BLQ", "BLP", "CAN")
+        }
+        cls.reason = cls.env["contract.terminate.reason"].create(
+            {"name": "Moved", "terminate_comment_required": False}
+        )
+
+    @classmethod
+    def catalog(cls, model, code):
+        key = (
+            "code"
+            if model in ("isp.summit.partition", "isp.summit.plan")
+            else ("acronym")
+        )
+        return cls.env[model].search(
+            [("integration_id", "=", cls.integration.id), (key, "=", code)]
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.server.reset()
+        self.contract = self.make_contract("Linha")
+
+    def make_line(
+        self, number="+553136000001", partition=None, contract=None, expect="DEF"
+    ):
+        line = self.env["isp.sip.line"].create(
+            {
+                "contract_id": (contract or self.contract).id,
+                "integration_id": self.integration.id,
+                "caller_id_number_id": self.number(number).id,
+                "partition_id": (partition or self.sp).id,
+                "category_id": self.cat["DEF"].id,
+                "platform_plan_id": self.catalog("isp.summit.plan", "RES100").id,
+                "licence_id": self.catalog("isp.summit.licence", "RES").id,
+                "cost_center_id": self.cost_center.id,
+                "due_day": 10,
+            }
+        )
+        line.action_activate()
+        self.assertEqual(line.state, "active", line.platform_error)
+        self.assertEqual(line.platform_category_id, self.cat[expect])
+        return line
+
+    def patches(self):
+        """Categories the platform received, in order."""
+        return [
+            r.json["category"]
+            for r in self.server.requests
+            if r.method == "PATCH" and "category" in (r.json or {})
+        ]
+
+    def on_platform(self, line):
+        return self.server.lines[line.terminal]["category"]
+
+    def overdue(self, due="2026-03-01"):
+        return self.make_invoice(self.contract, due=due)
+
+    # Transitions --------------------------------------------------------
+    def test_overdue_partial_then_full_then_paid(self):
+        line = self.make_line()
+        invoice = self.overdue()
+        with freeze_time("2026-03-15"):
+            self.evaluate()
+        self.assertEqual(self.patches(), [])
+        with freeze_time("2026-03-16"):
+            self.evaluate()
+        self.assertEqual(self.contract.service_status, "partial_block")
+        self.assertEqual(self.patches(), ["BLP"])
+        self.assertEqual(self.on_platform(line), "BLP")
+        self.assertEqual(line.platform_category_id, self.cat["BLP"])
+        self.assertEqual(line.expected_category_id, self.cat["BLP"])
+        with freeze_time("2026-03-31"):
+            self.evaluate()
+            # The daily run again: nothing changes, nothing is sent.
+            self.evaluate()
+        self.assertEqual(self.patches(), ["BLP", "BLQ"])
+        self.assertEqual(self.on_platform(line), "BLQ")
+        with freeze_time("2026-04-02"):
+            self.pay(invoice)
+        self.assertEqual(self.contract.service_status, "active")
+        self.assertEqual(self.patches(), ["BLP", "BLQ", "DEF"])
+        self.assertEqual(self.on_platform(line), "DEF")
+        self.assertEqual(line.platform_category_id, self.cat["DEF"])
+        self.assertFalse(line.category_pending)
+
+    def test_manual_block_survives_payment(self):
+        line = self.make_line()
+        invoice = self.overdue()
+        contract = self.contract.with_user(self.manager)
+        with freeze_time("2026-03-05"):
+            contract.action_service_block()
+            self.assertEqual(self.on_platform(line), "BLQ")
+            self.pay(invoice)
+            self.evaluate()
+        self.assertEqual(self.contract.service_status, "blocked_manual")
+        self.assertEqual(self.patches(), ["BLQ"])
+        contract.action_service_unblock()
+        self.assertEqual(self.patches(), ["BLQ", "DEF"])
+        self.assertEqual(self.on_platform(line), "DEF")
+
+    def test_partition_without_partial_category_keeps_consuming(self):
+        line = self.make_line(partition=self.cps)
+        self.overdue()
+        with freeze_time("2026-03-20"):
+            self.evaluate()
+        self.assertEqual(self.contract.service_status, "partial_block")
+        self.assertEqual(self.patches(), [])
+        self.assertEqual(self.on_platform(line), "DEF")
+        self.assertEqual(line.expected_category_id, self.cat["DEF"])
+        self.assertTrue(line.blocking_note)
+        self.assertIn(line.display_name, self.contract.service_lines_note)
+        # The full block still applies to it.
+        with freeze_time("2026-04-01"):
+            self.evaluate()
+        self.assertEqual(self.on_platform(line), "BLQ")
+        self.assertFalse(line.blocking_note)
+
+    def test_partition_without_blocking_changes_nothing(self):
+        self.sp.blocking_enabled = False
+        line = self.make_line()
+        activation = len(self.server.requests)
+        self.overdue()
+        with freeze_time("2026-04-01"):
+            self.evaluate()
+        self.contract.with_user(self.manager).action_service_block()
+        self.assertEqual(self.contract.service_status, "blocked_manual")
+        self.assertEqual([r.method for r in self.server.requests[activation:]], [])
+        self.assertEqual(self.on_platform(line), "DEF")
+        self.assertEqual(line.category_id, self.cat["DEF"])
+        self.assertEqual(line.expected_category_id, self.cat["DEF"])
+        self.assertIn("without blocking", self.contract.service_lines_note)
+
+    def test_cancellation_quarantines_numbers(self):
+        line = self.make_line()
+        number = line.caller_id_number_id
+        terminal = line.terminal
+        with freeze_time("2026-03-10"):
+            self.contract._terminate_contract(
+                self.reason, False, fields.Date.to_date("2026-03-10")
+            )
+        self.assertEqual(self.contract.service_status, "cancelled")
+        self.assertEqual(self.patches(), ["CAN"])
+        deletes = [r.path for r in self.server.requests if r.method == "DELETE"]
+        self.assertEqual(deletes, [f"/api/v1/lines/{terminal}"])
+        self.assertNotIn(terminal, self.server.lines)
+        self.assertEqual(line.state, "cancelled")
+        self.assertEqual(line.category_id, self.cat["CAN"])
+        self.assertEqual(number.state, "quarantine")
+
+    def test_several_lines_one_patch_each_only_when_changed(self):
+        first = self.make_line("+553136000001")
+        second = self.make_line("+553136000002")
+        second.category_id = self.cat["BLQ"]  # already blocked by hand
+        before = len(self.patches())
+        self.contract.with_user(self.manager).action_service_block()
+        self.assertEqual(len(self.patches()) - before, 1)
+        self.assertEqual(self.on_platform(first), "BLQ")
+        self.assertEqual(self.on_platform(second), "BLQ")
+
+    def test_line_added_to_blocked_contract_starts_blocked(self):
+        self.contract.with_user(self.manager).action_service_block()
+        line = self.make_line(expect="BLQ")
+        posts = [r.json for r in self.server.requests if r.method == "POST"]
+        self.assertEqual([p["category"] for p in posts], ["BLQ"])
+        self.assertEqual(self.on_platform(line), "BLQ")
+
+    def test_daily_run_repairs_lines_out_of_step(self):
+        self.cps.blocking_enabled = False
+        line = self.make_line(partition=self.cps)
+        self.contract.with_user(self.manager).action_service_block()
+        self.assertEqual(self.patches(), [])
+        # Blocking is enabled afterwards: the next daily run moves the line.
+        self.cps.blocking_enabled = True
+        self.evaluate()
+        self.assertEqual(self.patches(), ["BLQ"])
+        self.assertEqual(self.on_platform(line), "BLQ")
+
+    # Failures -----------------------------------------------------------
+    def test_rejected_block_is_a_line_error_until_retried(self):
+        line = self.make_line()
+        self.server.fail_next(422, method="PATCH")
+        self.contract.with_user(self.manager).action_service_block()
+        self.assertEqual(self.contract.service_status, "blocked_manual")
+        self.assertEqual(line.state, "error")
+        self.assertIn("Injected failure 422", line.platform_error)
+        self.assertEqual(line.category_id, self.cat["BLQ"])
+        self.assertEqual(line.platform_category_id, self.cat["DEF"])
+        self.assertTrue(line.category_pending)
+        self.assertEqual(self.on_platform(line), "DEF")
+        line.with_user(self.manager).action_retry()
+        self.assertEqual(line.state, "active")
+        self.assertFalse(line.platform_error)
+        self.assertEqual(line.platform_category_id, self.cat["BLQ"])
+        self.assertFalse(line.category_pending)
+        self.assertEqual(self.on_platform(line), "BLQ")
+
+    def test_unreachable_platform_retries_then_succeeds(self):
+        line = self.make_line()
+        # Every quick retry of the gateway fails: the job is rescheduled.
+        self.server.fail_next(503, method="PATCH", times=3)
+        self.contract.with_user(self.manager).action_service_block()
+        self.assertIn("retrying at", line.platform_error)
+        self.assertTrue(line.category_pending)
+        self.assertEqual(self.on_platform(line), "DEF")
+        job = line.job_ids.filtered(lambda j: j.state == "pending")
+        self.assertEqual(len(job), 1)
+        job.next_try = fields.Datetime.now()
+        job._process()
+        self.assertEqual(job.state, "done")
+        self.assertFalse(line.platform_error)
+        self.assertEqual(line.platform_category_id, self.cat["BLQ"])
+        self.assertEqual(self.on_platform(line), "BLQ")
