@@ -12,3 +12,7 @@ from . import isp_telephony_plan
 from . import isp_sip_line
 from . import isp_sip_line_did
 from . import isp_cdr
+from . import isp_cdr_layout
+from . import isp_cdr_import
+from . import isp_cdr_rejection
+from . import contract_contract
