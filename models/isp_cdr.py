@@ -26,19 +26,16 @@ class IspCdr(models.Model):
     _order = "connect_time desc, id desc"
     _rec_name = "call_id"
 
+    # Indexes are few on purpose: each one costs every bulk insert. The
+    # unique (integration_id, call_id) index serves integration and call id
+    # lookups; direction, disposition and company are too coarse to help.
     integration_id = fields.Many2one(
-        "isp.telephony.integration", required=True, index=True, ondelete="restrict"
+        "isp.telephony.integration", required=True, ondelete="restrict"
     )
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, readonly=True
-    )
-    call_id = fields.Char(
-        string="Platform Call ID", required=True, readonly=True, index=True
-    )
-    original_call_id = fields.Char(
-        readonly=True, index=True, help="Groups the legs of one call."
-    )
-    direction = fields.Selection(DIRECTIONS, readonly=True, index=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    call_id = fields.Char(string="Platform Call ID", required=True, readonly=True)
+    original_call_id = fields.Char(readonly=True, help="Groups the legs of one call.")
+    direction = fields.Selection(DIRECTIONS, readonly=True)
     ani = fields.Char(string="ANI (as received)", readonly=True)
     dnis = fields.Char(string="DNIS (as received)", readonly=True)
     ani_e164 = fields.Char(string="Caller (E.164)", readonly=True, index=True)
@@ -50,7 +47,7 @@ class IspCdr(models.Model):
     billsec = fields.Integer(
         string="Billable Seconds", readonly=True, help="Seconds of conversation."
     )
-    disposition = fields.Selection(DISPOSITIONS, readonly=True, index=True)
+    disposition = fields.Selection(DISPOSITIONS, readonly=True)
     platform_cost = fields.Float(readonly=True, digits=(16, 6))
     access_fee = fields.Float(readonly=True, digits=(16, 6))
     platform_rate = fields.Float(readonly=True, digits=(16, 6))

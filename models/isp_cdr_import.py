@@ -356,7 +356,11 @@ class IspCdrImport(models.Model):
     def _write_source(self, source):
         """The set-based writer: parsed rows stream from a parsing thread
         into a temporary table by ``COPY``, then ``INSERT ... SELECT ... ON
-        CONFLICT DO NOTHING`` joined to the line map, per batch."""
+        CONFLICT DO NOTHING`` joined to the line map, per batch.
+
+        ``create_uid``/``write_uid`` stay empty: each would cost a foreign
+        key check per row, and the run already says who imported (user_id).
+        """
         self.ensure_one()
         cr = self.env.cr
         integration = self.integration_id
@@ -384,13 +388,12 @@ class IspCdrImport(models.Model):
             WITH ins AS (
                 INSERT INTO isp_cdr (
                     integration_id, company_id, import_id, {columns},
-                    line_id, contract_id, partner_id,
-                    create_uid, create_date, write_uid, write_date)
+                    line_id, contract_id, partner_id, create_date, write_date)
                 SELECT %(integration)s, %(company)s, %(run)s, {values},
                        COALESCE(ma.line_id, mt.line_id, mn.line_id),
                        COALESCE(ma.contract_id, mt.contract_id, mn.contract_id),
                        COALESCE(ma.partner_id, mt.partner_id, mn.partner_id),
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                       %(now)s, %(now)s
                   FROM isp_cdr_tmp c
                   {joins}
                 ON CONFLICT (integration_id, call_id) DO NOTHING
@@ -402,7 +405,6 @@ class IspCdrImport(models.Model):
             "integration": integration.id,
             "company": integration.company_id.id,
             "run": self.id,
-            "uid": self.env.uid,
             "now": fields.Datetime.now(),
         }
         copy_sql = f"COPY isp_cdr_tmp ({', '.join(COPY_COLUMNS)}) FROM STDIN"

@@ -475,9 +475,11 @@ class IspTelephonyIntegration(models.Model):
         return after + relativedelta(days=1)
 
     @api.model
-    def _cron_import_cdrs(self):
+    def _cron_import_cdrs(self, commit=True):
         """Scheduled task "Import VoIP calls": each active integration whose
-        next import time has come, according to its import period."""
+        next import time has come, according to its import period. With
+        ``commit``, each file and each integration is committed on its own
+        (a later failure never undoes an earlier import)."""
         now = fields.Datetime.now()
         due = self.search(
             [
@@ -488,7 +490,7 @@ class IspTelephonyIntegration(models.Model):
         )
         for integration in due:
             try:
-                integration._import_cdrs(commit=True)
+                integration._import_cdrs(commit=commit)
             except UserError as error:
                 _logger.warning("CDR import of %s: %s", integration.name, error)
                 integration.message_post(body=error.args[0])
@@ -499,7 +501,8 @@ class IspTelephonyIntegration(models.Model):
                 integration.cdr_next_import = integration._next_cdr_import(
                     integration.cdr_next_import
                 )
-            _commit(self.env)
+            if commit:
+                _commit(self.env)
 
 
 def _commit(env):

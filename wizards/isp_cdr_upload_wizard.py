@@ -25,6 +25,7 @@ class IspCdrUploadWizard(models.TransientModel):
         compute="_compute_layout_id",
         store=True,
         readonly=False,
+        precompute=True,
         required=True,
         help="How the file is read (columns, dates, time zone).",
     )
