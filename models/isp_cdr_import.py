@@ -370,8 +370,8 @@ class IspCdrImport(models.Model):
             """CREATE TEMP TABLE isp_cdr_tmp (
                    call_id varchar, original_call_id varchar, direction varchar,
                    ani varchar, dnis varchar, ani_e164 varchar, dnis_e164 varchar,
-                   detect_time timestamp, connect_time timestamp,
-                   disconnect_time timestamp, duration integer, billsec integer,
+                   detect_epoch bigint, connect_epoch bigint,
+                   disconnect_epoch bigint, duration integer, billsec integer,
                    disposition varchar, platform_cost numeric,
                    access_fee numeric, platform_rate numeric,
                    route_pattern varchar, route_name varchar,
@@ -379,10 +379,15 @@ class IspCdrImport(models.Model):
                ) ON COMMIT DROP"""
         )
         extra = self._insert_columns()
-        columns = ", ".join(COPY_COLUMNS + tuple(extra))
-        values = ", ".join(
-            [f"c.{name}" for name in COPY_COLUMNS] + list(extra.values())
-        )
+        # isp_cdr column -> value from the temporary table (times come as
+        # Unix seconds, see tools/cdr_copy.py).
+        mapping = {name: f"c.{name}" for name in COPY_COLUMNS}
+        for name in ("detect", "connect", "disconnect"):
+            del mapping[f"{name}_epoch"]
+            mapping[f"{name}_time"] = f"to_timestamp(c.{name}_epoch) AT TIME ZONE 'UTC'"
+        mapping.update(extra)
+        columns = ", ".join(mapping)
+        values = ", ".join(mapping.values())
         joins = self.env["isp.cdr"].MATCH_JOINS.format(integration=int(integration.id))
         insert = f"""
             WITH ins AS (

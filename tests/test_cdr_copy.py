@@ -37,18 +37,29 @@ class TestCopyLine(unittest.TestCase):
         self.assertEqual(len(cells), len(COPY_COLUMNS))
         values = dict(zip(COPY_COLUMNS, cells, strict=True))
         self.assertEqual(values["dnis_e164"], "\\N")  # '' -> NULL
-        self.assertEqual(values["connect_time"], "\\N")
-        self.assertEqual(values["detect_time"], "2024-05-03 02:30:00")
+        self.assertEqual(values["connect_epoch"], "\\N")
+        # 2024-05-03 02:30:00 UTC in Unix seconds.
+        self.assertEqual(values["detect_epoch"], "1714703400")
         self.assertEqual(values["platform_cost"], "0.15")
         self.assertEqual(values["access_fee"], "\\N")
         self.assertEqual(values["duration"], "60")
 
     def test_special_characters_are_escaped(self):
-        line = copy_line(record(route_name="a\tb\\c\nd\re"))
-        cells = line[:-1].split("\t")
-        self.assertEqual(len(cells), len(COPY_COLUMNS))
-        values = dict(zip(COPY_COLUMNS, cells, strict=True))
-        self.assertEqual(values["route_name"], "a\\tb\\\\c\\nd\\re")
+        for value, escaped in (
+            ("a\tb", "a\\tb"),
+            ("b\\c", "b\\\\c"),
+            ("c\nd", "c\\nd"),
+            ("d\re", "d\\re"),
+        ):
+            with self.subTest(value=value):
+                line = copy_line(record(route_name=value, terminal="t"))
+                self.assertEqual(line.count("\n"), 1)
+                cells = line[:-1].split("\t")
+                self.assertEqual(len(cells), len(COPY_COLUMNS))
+                values = dict(zip(COPY_COLUMNS, cells, strict=True))
+                self.assertEqual(values["route_name"], escaped)
+                self.assertEqual(values["terminal"], "t")
+                self.assertEqual(values["detect_epoch"], "1714703400")
 
 
 class TestChunkProducer(unittest.TestCase):

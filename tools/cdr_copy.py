@@ -14,10 +14,14 @@ stays flat whatever the file size.
 
 import queue
 import threading
+from datetime import datetime, timedelta
+from operator import attrgetter
 
 from .cdr import Rejection
 
 # Columns of the COPY text, in order (the importer's temporary table).
+# Times travel as Unix seconds (UTC): formatting an int is three times
+# cheaper than ``str(datetime)``; PostgreSQL converts them back.
 COPY_COLUMNS = (
     "call_id",
     "original_call_id",
@@ -26,9 +30,9 @@ COPY_COLUMNS = (
     "dnis",
     "ani_e164",
     "dnis_e164",
-    "detect_time",
-    "connect_time",
-    "disconnect_time",
+    "detect_epoch",
+    "connect_epoch",
+    "disconnect_epoch",
     "duration",
     "billsec",
     "disposition",
@@ -48,6 +52,30 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 CHUNK_ROWS = 5000
 # Chunks the parser may run ahead of the writer (bounds memory).
 QUEUE_CHUNKS = 8
+_EPOCH = datetime(1970, 1, 1)
+_SECOND = timedelta(seconds=1)
+_VALUES = attrgetter(
+    "call_id",
+    "original_call_id",
+    "direction",
+    "ani_raw",
+    "dnis_raw",
+    "ani_e164",
+    "dnis_e164",
+    "detect_time",
+    "connect_time",
+    "disconnect_time",
+    "duration",
+    "billsec",
+    "disposition",
+    "cost",
+    "access_fee",
+    "rate",
+    "route_pattern",
+    "route_name",
+    "account_code",
+    "terminal",
+)
 
 
 def text(value):
@@ -61,25 +89,77 @@ def number(value):
     return NULL if value is None else repr(value)
 
 
+def epoch(value):
+    """Unix seconds of a naive UTC datetime, or NULL."""
+    return NULL if value is None else str((value - _EPOCH) // _SECOND)
+
+
 def copy_line(record):
-    """One COPY text line (with its newline) for a :class:`.cdr.CdrRecord`."""
-    connect = record.connect_time
+    """One COPY text line (with its newline) for a :class:`.cdr.CdrRecord`.
+
+    The hot path formats the values as they are, then checks the free-text
+    values once: only a row whose texts hold a tab, newline, carriage return
+    or backslash is built again with every text value escaped.
+    """
+    (
+        call_id,
+        original,
+        direction,
+        ani,
+        dnis,
+        ani_e164,
+        dnis_e164,
+        detect,
+        connect,
+        disconnect,
+        duration,
+        billsec,
+        disposition,
+        cost,
+        fee,
+        rate,
+        pattern,
+        route,
+        account,
+        terminal,
+    ) = _VALUES(record)
+    epoch0 = _EPOCH
+    second = _SECOND
+    null = NULL
+    line = (
+        f"{call_id}\t{original or null}\t{direction}\t{ani or null}\t"
+        f"{dnis or null}\t{ani_e164 or null}\t{dnis_e164 or null}\t"
+        f"{(detect - epoch0) // second}\t"
+        f"{null if connect is None else (connect - epoch0) // second}\t"
+        f"{(disconnect - epoch0) // second}\t{duration}\t{billsec}\t"
+        f"{disposition}\t{null if cost is None else cost}\t"
+        f"{null if fee is None else fee}\t{null if rate is None else rate}\t"
+        f"{pattern or null}\t{route or null}\t{account or null}\t"
+        f"{terminal or null}\n"
+    )
+    texts = f"{call_id}{original}{ani}{dnis}{pattern}{route}{account}{terminal}"
+    if "\\" in texts or "\t" in texts or "\n" in texts or "\r" in texts:
+        return _escaped_line(record)
+    return line
+
+
+def _escaped_line(record):
     return (
         "\t".join(
             (
                 text(record.call_id),
                 text(record.original_call_id),
-                record.direction,
+                text(record.direction),
                 text(record.ani_raw),
                 text(record.dnis_raw),
                 text(record.ani_e164),
                 text(record.dnis_e164),
-                str(record.detect_time),
-                NULL if connect is None else str(connect),
-                str(record.disconnect_time),
+                epoch(record.detect_time),
+                epoch(record.connect_time),
+                epoch(record.disconnect_time),
                 str(record.duration),
                 str(record.billsec),
-                record.disposition,
+                text(record.disposition),
                 number(record.cost),
                 number(record.access_fee),
                 number(record.rate),
