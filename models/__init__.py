@@ -3,6 +3,7 @@ from . import res_config_settings
 from . import isp_telephony_integration
 from . import isp_number_range
 from . import isp_phone_number
+from . import isp_summit_catalog_mixin
 from . import isp_summit_category
 from . import isp_summit_licence
 from . import isp_summit_cost_center

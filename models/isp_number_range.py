@@ -66,7 +66,7 @@ class IspNumberRange(models.Model):
         domain="[('company_id', '=', company_id)]",
         help="Platform on which these numbers are routed (optional).",
     )
-    size = fields.Integer(compute="_compute_size", string="Numbers")
+    size = fields.Integer(compute="_compute_size", string="Range Size")
     number_ids = fields.One2many("isp.phone.number", "range_id", string="Numbers")
     count_available = fields.Integer(compute="_compute_counts", string="Available")
     count_reserved = fields.Integer(compute="_compute_counts", string="Reserved")

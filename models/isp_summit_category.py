@@ -9,19 +9,13 @@ class IspSummitCategory(models.Model):
 
     _name = "isp.summit.category"
     _description = "Summit Category"
+    _inherit = ["isp.summit.catalog.mixin"]
     _order = "integration_id, name"
 
     name = fields.Char(string="Description", required=True)
     acronym = fields.Char(
         required=True, help="Code of the category on the platform (sigla)."
     )
-    integration_id = fields.Many2one(
-        "isp.telephony.integration", required=True, ondelete="cascade", index=True
-    )
-    company_id = fields.Many2one(
-        related="integration_id.company_id", store=True, index=True
-    )
-    active = fields.Boolean(default=True)
 
     _sql_constraints = [
         (

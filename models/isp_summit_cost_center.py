@@ -8,6 +8,7 @@ class IspSummitCostCenter(models.Model):
 
     _name = "isp.summit.cost.center"
     _description = "Summit Cost Centre"
+    _inherit = ["isp.summit.catalog.mixin"]
     _rec_name = "value"
     _order = "integration_id, value"
 
@@ -16,13 +17,6 @@ class IspSummitCostCenter(models.Model):
         default="Default",
         help="Cost centre exactly as the platform spells it (Default, DEFAULT...).",
     )
-    integration_id = fields.Many2one(
-        "isp.telephony.integration", required=True, ondelete="cascade", index=True
-    )
-    company_id = fields.Many2one(
-        related="integration_id.company_id", store=True, index=True
-    )
-    active = fields.Boolean(default=True)
 
     _sql_constraints = [
         (

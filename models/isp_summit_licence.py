@@ -8,19 +8,13 @@ class IspSummitLicence(models.Model):
 
     _name = "isp.summit.licence"
     _description = "Summit Licence"
+    _inherit = ["isp.summit.catalog.mixin"]
     _order = "integration_id, name"
 
     name = fields.Char(string="Description", required=True)
     acronym = fields.Char(
         required=True, help="Code of the licence on the platform (sigla)."
     )
-    integration_id = fields.Many2one(
-        "isp.telephony.integration", required=True, ondelete="cascade", index=True
-    )
-    company_id = fields.Many2one(
-        related="integration_id.company_id", store=True, index=True
-    )
-    active = fields.Boolean(default=True)
 
     _sql_constraints = [
         (

@@ -18,20 +18,13 @@ class IspSummitPartition(models.Model):
 
     _name = "isp.summit.partition"
     _description = "Summit Partition"
-    _inherit = ["mail.thread"]
+    _inherit = ["isp.summit.catalog.mixin", "mail.thread"]
     _order = "integration_id, code"
 
     code = fields.Char(
         required=True, tracking=True, help="Identifier of the partition on Summit."
     )
     name = fields.Char(string="Description", required=True, tracking=True)
-    integration_id = fields.Many2one(
-        "isp.telephony.integration", required=True, ondelete="cascade", index=True
-    )
-    company_id = fields.Many2one(
-        related="integration_id.company_id", store=True, index=True
-    )
-    active = fields.Boolean(default=True)
     blocking_enabled = fields.Boolean(
         string="Enable Blocking",
         tracking=True,

@@ -8,17 +8,11 @@ class IspSummitPlan(models.Model):
 
     _name = "isp.summit.plan"
     _description = "Summit Platform Plan"
+    _inherit = ["isp.summit.catalog.mixin"]
     _order = "integration_id, name"
 
     name = fields.Char(string="Description", required=True)
     code = fields.Char(required=True, help="Code of the plan on the platform.")
-    integration_id = fields.Many2one(
-        "isp.telephony.integration", required=True, ondelete="cascade", index=True
-    )
-    company_id = fields.Many2one(
-        related="integration_id.company_id", store=True, index=True
-    )
-    active = fields.Boolean(default=True)
 
     _sql_constraints = [
         (

@@ -151,6 +151,9 @@ _DDD = frozenset(
     )
 )
 
+_FIXED_PREFIXES = frozenset(ddd + first for ddd in _DDD for first in "2345")
+_MOBILE_PREFIXES = frozenset(ddd + "9" for ddd in _DDD)
+
 
 class CdrFileError(Exception):
     """The file as a whole cannot be imported (nothing of it should be kept)."""
@@ -257,29 +260,36 @@ def _br_fast(raw, area):
 
 def _br_national_ok(digits):
     """DDD + fixed line (2-5 then 7 digits) or DDD + mobile (9 then 8)."""
-    if digits[:2] not in _DDD:
-        return False
     if len(digits) == 10:
-        return digits[2] in "2345"
-    return len(digits) == 11 and digits[2] == "9"
+        return digits[:3] in _FIXED_PREFIXES
+    return len(digits) == 11 and digits[:3] in _MOBILE_PREFIXES
 
 
 class _Numbers:
-    """Number normaliser for one country behind a bounded LRU cache.
+    """Number normaliser for one country.
 
     ``e164(raw, area)`` reads ``raw`` as dialled from area code ``area``
-    (digits, or '' for none); clean Brazilian input skips ``phonenumbers``.
+    (digits, or '' for none): clean Brazilian input takes the fast path,
+    anything else goes to :func:`.phone.parse` behind a bounded LRU cache.
     """
 
     def __init__(self, country, cache_size=NUMBER_CACHE_SIZE):
         self.country = (country or "BR").upper()
-        self.e164 = lru_cache(maxsize=cache_size)(self._resolve)
+        self.slow = lru_cache(maxsize=cache_size)(self._parse)
+        if self.country != "BR":
+            self.e164 = self.slow
+            return
+        slow = self.slow
+        fast = _br_fast
+        ddds = _DDD
 
-    def _resolve(self, raw, area):
-        if self.country == "BR":
-            found = _br_fast(raw, area if area in _DDD else None)
-            if found is not None:
-                return found
+        def e164(raw, area):
+            found = fast(raw, area if area in ddds else None)
+            return found if found is not None else slow(raw, area)
+
+        self.e164 = e164
+
+    def _parse(self, raw, area):
         number = phone.parse(raw, self.country, area or None)
         if number.e164:
             return number.e164
