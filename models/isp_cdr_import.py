@@ -108,7 +108,10 @@ class IspCdrImport(models.Model):
     duration = fields.Float(string="Seconds", readonly=True, digits=(16, 2))
     rows_per_second = fields.Integer(readonly=True)
     user_id = fields.Many2one(
-        "res.users", readonly=True, default=lambda self: self.env.user
+        "res.users",
+        string="Imported By",
+        readonly=True,
+        default=lambda self: self.env.user,
     )
     rejection_ids = fields.One2many(
         "isp.cdr.rejection", "import_id", string="Rejections", readonly=True
@@ -468,20 +471,9 @@ class IspCdrImport(models.Model):
         self.env.cr.copy_expert(
             "COPY isp_cdr_rejection (import_id, company_id, line_no, raw, reason,"
             " create_uid, create_date, write_uid, write_date) FROM STDIN",
-            _StringReader(lines),
+            io.StringIO(lines),
         )
         self.env["isp.cdr.rejection"].invalidate_model()
-
-
-class _StringReader:
-    def __init__(self, data):
-        self.data = data
-
-    def read(self, size=-1):
-        data, self.data = self.data, ""
-        return data
-
-    readline = read
 
 
 def _dispose_file(path, delete):
@@ -498,6 +490,6 @@ def _dispose_file(path, delete):
             target = f"{target}.{stamp}"
         os.replace(path, target)
     except FileNotFoundError:
-        pass  # another worker disposed of it already
+        _logger.info("CDR file %s was already archived by another worker", path)
     except OSError:
         _logger.exception("Could not archive/delete the imported CDR file %s", path)

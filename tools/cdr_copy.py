@@ -12,6 +12,7 @@ batch *n + 1* on the other. The queue between them is bounded, so memory
 stays flat whatever the file size.
 """
 
+import contextlib
 import queue
 import threading
 from datetime import datetime, timedelta
@@ -214,10 +215,8 @@ class ChunkProducer:
         self.stop.set()
         # Unblock a producer waiting on a full queue.
         while self.thread.is_alive():
-            try:
+            with contextlib.suppress(queue.Empty):
                 self.queue.get(timeout=0.05)
-            except queue.Empty:
-                pass
         self.thread.join()
 
     def _put(self, item):
@@ -287,7 +286,7 @@ class CopyReader:
         self.rows = 0
         self.rejections = []
 
-    def read(self, size=-1):
+    def read(self, size=-1):  # pylint: disable=method-required-super
         if self.exhausted or self.rows >= self.max_rows:
             return ""
         try:

@@ -21,7 +21,6 @@ class IspCdrUploadWizard(models.TransientModel):
     )
     layout_id = fields.Many2one(
         "isp.cdr.layout",
-        string="Layout",
         compute="_compute_layout_id",
         store=True,
         readonly=False,
