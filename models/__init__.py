@@ -13,6 +13,9 @@ from . import isp_telephony_plan
 from . import isp_sip_line
 from . import isp_sip_line_did
 from . import isp_cdr
+from . import isp_number_assignment
+from . import isp_provisioning_batch
+from . import isp_provisioning_job
 from . import isp_cdr_layout
 from . import isp_cdr_import
 from . import isp_cdr_rejection

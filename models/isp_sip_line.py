@@ -3,7 +3,9 @@
 import uuid
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from ..gateways.base import DidSpec, LineSpec
 
 LINE_STATES = [
     ("draft", "Draft"),
@@ -14,10 +16,98 @@ LINE_STATES = [
     ("cancelled", "Cancelled"),
 ]
 
+# Line field -> LineSpec field: what the platform holds of a line. Writing one
+# of these on a line that exists on the platform pushes the change.
+SPEC_FIELDS = {
+    "bid_type": "bid_type",
+    "description": "description",
+    "account_code": "account_code",
+    "caller_id_number_id": "caller_id",
+    "extension": "extension",
+    "active": "active",
+    "partition_id": "partition",
+    "category_id": "category",
+    "platform_plan_id": "plan",
+    "licence_id": "licence",
+    "cost_center_id": "cost_center",
+    "activation_date": "activation_date",
+    "due_day": "due_day",
+    "call_limit": "call_limit",
+}
+# Catalog fields that must belong to the line's integration.
+CATALOG_FIELDS = (
+    "partition_id",
+    "category_id",
+    "platform_plan_id",
+    "cost_center_id",
+    "licence_id",
+)
+# Fields only the platform (through the provisioning jobs) fills; a telephony
+# manager may correct them by hand, a user may not.
+PLATFORM_FIELDS = {
+    "uuid",
+    "state",
+    "terminal",
+    "credential",
+    "platform_error",
+    "platform_category_id",
+    "last_sync_date",
+}
+# Up to this many lines, a button (or a write) calls the platform within the
+# user's request so that the result is on screen at once; more lines go to
+# the background queue (isp.provisioning.job, cron-driven).
+INLINE_LIMIT = 5
+# States in which the line exists (or may exist) on the platform.
+LIVE_STATES = ("active", "error", "suspended")
+# Number states a line may take a number from.
+FREE_NUMBER_STATES = ("available", "reserved")
+
+
+def check_free(numbers):
+    """Refuse numbers that are not Available or Reserved, with a readable
+    message (the database's unique key is the final guarantee)."""
+    taken = numbers.sudo().filtered(lambda n: n.state not in FREE_NUMBER_STATES)
+    if taken:
+        raise ValidationError(
+            numbers.env._(
+                "These numbers are not free (in use or quarantined): %s. "
+                "Choose an available number.",
+                ", ".join(taken.mapped("name")),
+            )
+        )
+
+
+def numbers_in(vals_list, field_name, env):
+    """The isp.phone.number records that ``vals_list`` assigns."""
+    ids = {vals[field_name] for vals in vals_list if vals.get(field_name)}
+    return env["isp.phone.number"].browse(sorted(ids))
+
+
+def take_numbers(numbers):
+    """Mark ``numbers`` In use (set-based) after checking that each is free."""
+    numbers = numbers.exists()
+    if not numbers:
+        return
+    check_free(numbers)
+    numbers.sudo()._set_state("in_use")
+
+
+def release_numbers(numbers):
+    """Put numbers a line no longer uses into quarantine (set-based)."""
+    numbers = numbers.exists()
+    if numbers:
+        numbers.sudo()._put_in_quarantine()
+
 
 class IspSipLine(models.Model):
     """A SIP line (terminal) or trunk of a customer's contract, provisioned on
-    a VoIP platform (seed 002 §3 "Criação de Ramal SIP")."""
+    a VoIP platform (seed 002 §3 "Criação de Ramal SIP").
+
+    Every platform operation (activate, update, cancel) is an
+    isp.provisioning.job: small sets run within the user's request, larger
+    ones in the background. The job records success or failure back on the
+    line: its state, the platform's terminal and credential, and the
+    platform's message when something went wrong."""
 
     _name = "isp.sip.line"
     _description = "SIP Line"
@@ -56,6 +146,10 @@ class IspSipLine(models.Model):
         copy=False,
         index=True,
         tracking=True,
+        help="Draft: not sent yet. Provisioning: being created on the platform. "
+        "Active: live on the platform. Error: the platform refused or could not "
+        "be reached (see the message; Retry). Suspended: kept but unable to "
+        "call. Cancelled: removed from the platform, numbers in quarantine.",
     )
     billing_plan_id = fields.Many2one(
         "isp.telephony.plan",
@@ -67,15 +161,21 @@ class IspSipLine(models.Model):
         "isp.telephony.integration",
         required=True,
         tracking=True,
+        default=lambda self: self._default_integration(),
         domain="[('company_id', '=', company_id)]",
+        help="The VoIP platform the line lives on.",
+    )
+    catalogs_from_platform = fields.Boolean(
+        related="integration_id.catalogs_from_platform"
     )
     bid_type = fields.Selection(
         [("terminal", "Terminal"), ("trunk", "SIP Trunk")],
         required=True,
         default="terminal",
         tracking=True,
+        help="Terminal: one SIP extension. SIP trunk: a trunk to the customer's PABX.",
     )
-    description = fields.Char(tracking=True)
+    description = fields.Char(tracking=True, help="Optional description.")
     account_code = fields.Char(
         tracking=True,
         help="Optional 6-digit calling-card/account code identifying the line "
@@ -87,13 +187,16 @@ class IspSipLine(models.Model):
         required=True,
         tracking=True,
         ondelete="restrict",
+        domain="[('company_id', '=', company_id), "
+        "('state', 'in', ('available', 'reserved'))]",
         help="Número para binagem: the number shown to the called party, taken "
-        "from the company's available numbers.",
+        "from the company's available numbers. Type digits to search; "
+        "'Search More...' lists them all.",
     )
     caller_id_e164 = fields.Char(
         related="caller_id_number_id.e164", store=True, index=True, string="Caller ID"
     )
-    extension = fields.Char(tracking=True)
+    extension = fields.Char(tracking=True, help="Optional extension (ramal).")
     active = fields.Boolean(default=True, tracking=True)
     # Summit configuration
     partition_id = fields.Many2one(
@@ -101,18 +204,41 @@ class IspSipLine(models.Model):
         string="Subscriber Partition",
         tracking=True,
         domain="[('integration_id', '=', integration_id)]",
+        help="Platform region/branch of the line; it carries the blocking categories.",
+    )
+    allowed_category_ids = fields.Many2many(
+        "isp.summit.category",
+        compute="_compute_allowed_category_ids",
+        help="Categories that may be chosen: those of the integration, or in "
+        "Beta mode only those the partition allows.",
     )
     category_id = fields.Many2one(
         "isp.summit.category",
         tracking=True,
-        domain="[('integration_id', '=', integration_id)]",
+        domain="[('id', 'in', allowed_category_ids)]",
+        help="Desired platform category (class of service). Blocking changes it.",
+    )
+    platform_category_id = fields.Many2one(
+        "isp.summit.category",
+        string="Category on Platform",
+        readonly=True,
+        copy=False,
+        help="Category in force on the platform: the last one pushed successfully.",
+    )
+    category_pending = fields.Boolean(
+        compute="_compute_category_pending",
+        store=True,
+        help="The desired category is not yet the one in force on the platform.",
     )
     platform_plan_id = fields.Many2one(
         "isp.summit.plan",
         tracking=True,
         domain="[('integration_id', '=', integration_id)]",
+        help="Consumption plan on the platform.",
     )
-    activation_date = fields.Date(tracking=True)
+    activation_date = fields.Date(
+        tracking=True, default=fields.Date.context_today, help="Data de ativação."
+    )
     due_day = fields.Integer(
         default=1,
         tracking=True,
@@ -124,20 +250,28 @@ class IspSipLine(models.Model):
         string="Cost Centre",
         tracking=True,
         domain="[('integration_id', '=', integration_id)]",
+        help="Platform cost centre, usually Default.",
     )
     call_limit = fields.Integer(
         string="Simultaneous Calls",
         default=2,
         tracking=True,
-        help="Maximum number of simultaneous calls.",
+        help="Maximum number of simultaneous calls (at least 1).",
     )
     licence_id = fields.Many2one(
         "isp.summit.licence",
         tracking=True,
         domain="[('integration_id', '=', integration_id)]",
+        help="Line licence type on the platform.",
     )
     # Filled by the platform
-    terminal = fields.Char(readonly=True, copy=False, index=True, tracking=True)
+    terminal = fields.Char(
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+        help="Identifier the platform returned on activation.",
+    )
     credential = fields.Char(
         readonly=True,
         copy=False,
@@ -145,6 +279,26 @@ class IspSipLine(models.Model):
         help="SIP credential returned by the platform (managers only).",
     )
     did_ids = fields.One2many("isp.sip.line.did", "line_id", string="DIDs")
+    did_count = fields.Integer(compute="_compute_did_count", string="# DIDs")
+    # Provisioning
+    platform_error = fields.Text(
+        readonly=True,
+        copy=False,
+        help="The platform's message for the last failed operation.",
+    )
+    last_sync_date = fields.Datetime(
+        string="Last Synchronised",
+        readonly=True,
+        copy=False,
+        help="When the platform last confirmed this line.",
+    )
+    job_ids = fields.One2many(
+        "isp.provisioning.job", "line_id", string="Provisioning Jobs", readonly=True
+    )
+    pending_job_count = fields.Integer(
+        compute="_compute_pending_job_count",
+        help="Platform operations waiting to run for this line.",
+    )
 
     _sql_constraints = [
         (
@@ -160,6 +314,13 @@ class IspSipLine(models.Model):
         ("uuid_uniq", "UNIQUE(uuid)", "The platform key must be unique."),
     ]
 
+    @api.model
+    def _default_integration(self):
+        return self.env["isp.telephony.integration"].search(
+            [("company_id", "=", self.env.company.id)], limit=1
+        )
+
+    # Computes --------------------------------------------------------------
     @api.depends("caller_id_number_id", "description")
     def _compute_display_name(self):
         for line in self:
@@ -168,6 +329,66 @@ class IspSipLine(models.Model):
                 f"{number} - {line.description}" if line.description else number
             )
 
+    @api.depends(
+        "integration_id",
+        "integration_id.catalogs_from_platform",
+        "partition_id",
+        "partition_id.allowed_category_ids",
+    )
+    def _compute_allowed_category_ids(self):
+        Category = self.env["isp.summit.category"]
+        for line in self:
+            if line.integration_id.catalogs_from_platform:
+                line.allowed_category_ids = line.partition_id.allowed_category_ids
+            elif line.integration_id:
+                line.allowed_category_ids = Category.search(
+                    [("integration_id", "=", line.integration_id.id)]
+                )
+            else:
+                line.allowed_category_ids = Category
+
+    @api.depends("state", "category_id", "platform_category_id")
+    def _compute_category_pending(self):
+        for line in self:
+            line.category_pending = (
+                line.state in LIVE_STATES
+                and line.category_id != line.platform_category_id
+            )
+
+    @api.depends("did_ids")
+    def _compute_did_count(self):
+        for line in self:
+            line.did_count = len(line.did_ids)
+
+    def _compute_pending_job_count(self):
+        groups = self.env["isp.provisioning.job"]._read_group(
+            [("line_id", "in", self.ids), ("state", "in", ("pending", "running"))],
+            ["line_id"],
+            ["__count"],
+        )
+        counts = {line.id: count for line, count in groups}
+        for line in self:
+            line.pending_job_count = counts.get(line.id, 0)
+
+    @api.onchange("partition_id")
+    def _onchange_partition_id(self):
+        partition = self.partition_id
+        if partition.default_category_id and (
+            not self.category_id or self.category_id not in self.allowed_category_ids
+        ):
+            self.category_id = partition.default_category_id
+
+    @api.onchange("integration_id")
+    def _onchange_integration_id(self):
+        for name in CATALOG_FIELDS:
+            if self[name] and self[name].integration_id != self.integration_id:
+                self[name] = False
+        if self.integration_id and not self.cost_center_id:
+            self.cost_center_id = self.env["isp.summit.cost.center"].search(
+                [("integration_id", "=", self.integration_id.id)], limit=1
+            )
+
+    # Constraints -----------------------------------------------------------
     @api.constrains("account_code")
     def _check_account_code(self):
         for line in self:
@@ -176,6 +397,440 @@ class IspSipLine(models.Model):
                 raise ValidationError(
                     self.env._("The account code must be exactly 6 digits.")
                 )
+
+    @api.constrains("integration_id", *CATALOG_FIELDS)
+    def _check_catalogs(self):
+        for line in self:
+            for name in CATALOG_FIELDS:
+                record = line[name]
+                if record and record.integration_id != line.integration_id:
+                    raise ValidationError(
+                        self.env._(
+                            "%(field)s %(value)s belongs to another integration "
+                            "than the line's (%(integration)s).",
+                            field=line._fields[name].string,
+                            value=record.display_name,
+                            integration=line.integration_id.name,
+                        )
+                    )
+            if (
+                line.integration_id.catalogs_from_platform
+                and line.category_id
+                and line.partition_id
+                and line.category_id not in line.partition_id.allowed_category_ids
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Category %(category)s is not allowed in partition "
+                        "%(partition)s.",
+                        category=line.category_id.display_name,
+                        partition=line.partition_id.display_name,
+                    )
+                )
+
+    @api.constrains("caller_id_number_id", "contract_id", "integration_id")
+    def _check_company(self):
+        for line in self:
+            company = line.company_id
+            if line.caller_id_number_id.company_id != company:
+                raise ValidationError(
+                    self.env._(
+                        "Number %s belongs to another company.",
+                        line.caller_id_number_id.name,
+                    )
+                )
+            if line.integration_id.company_id != company:
+                raise ValidationError(
+                    self.env._(
+                        "Integration %s belongs to another company.",
+                        line.integration_id.name,
+                    )
+                )
+
+    # CRUD ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_platform_fields(vals)
+        check_free(numbers_in(vals_list, "caller_id_number_id", self.env))
+        lines = super().create(vals_list)
+        take_numbers(
+            lines.filtered(lambda r: r.state != "cancelled").mapped(
+                "caller_id_number_id"
+            )
+        )
+        return lines
+
+    def _check_platform_fields(self, vals):
+        forged = PLATFORM_FIELDS.intersection(vals)
+        if (
+            forged
+            and not self.env.su
+            and not self.env.user.has_group("isp_telephony.group_telephony_manager")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only the platform sets these fields: %s.",
+                    ", ".join(sorted(forged)),
+                )
+            )
+
+    def write(self, vals):
+        self._check_platform_fields(vals)
+        if "integration_id" in vals and self.filtered(
+            lambda r: (
+                r.terminal
+                and r.state != "cancelled"
+                and r.integration_id.id != vals["integration_id"]
+            )
+        ):
+            raise UserError(
+                self.env._(
+                    "A line that exists on a platform cannot move to another "
+                    "integration: cancel it and create a new line."
+                )
+            )
+        if "caller_id_number_id" in vals and self.filtered(
+            lambda r: r.state == "cancelled"
+        ):
+            raise UserError(self.env._("The number of a cancelled line is released."))
+        if vals.get("caller_id_number_id"):
+            new = self.env["isp.phone.number"].browse(vals["caller_id_number_id"])
+            if self.filtered(lambda r: r.caller_id_number_id != new):
+                check_free(new)
+        pushed = [name for name in vals if name in SPEC_FIELDS]
+        before = {}
+        if pushed:
+            for line in self:
+                before[line.id] = {name: line[name] for name in pushed}
+        old_numbers = {}
+        if "caller_id_number_id" in vals:
+            old_numbers = {line.id: line.caller_id_number_id for line in self}
+        result = super().write(vals)
+        if old_numbers:
+            new = self.env["isp.phone.number"].browse(vals["caller_id_number_id"])
+            released = self.env["isp.phone.number"]
+            for numbers in old_numbers.values():
+                released |= numbers - new
+            release_numbers(released)
+            if any(numbers != new for numbers in old_numbers.values()):
+                take_numbers(new)
+        if pushed:
+            changes = {}
+            for line in self:
+                changed = {
+                    SPEC_FIELDS[name]
+                    for name in pushed
+                    if line[name] != before[line.id][name]
+                }
+                if changed:
+                    changes[line] = changed
+            if changes:
+                self._push_changes(changes)
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_on_platform(self):
+        live = self.filtered(lambda r: r.terminal and r.state != "cancelled")
+        if live:
+            raise UserError(
+                self.env._(
+                    "Lines that exist on the platform are cancelled, not deleted: %s.",
+                    ", ".join(live.mapped("display_name")),
+                )
+            )
+        if self.filtered(lambda r: r.state == "provisioning"):
+            raise UserError(
+                self.env._("Wait until the line's provisioning ends, then cancel it.")
+            )
+
+    def unlink(self):
+        kept = self.filtered(lambda r: r.state != "cancelled")
+        numbers = kept.caller_id_number_id | kept.did_ids.number_id
+        result = super().unlink()
+        release_numbers(numbers)
+        return result
+
+    # Platform spec ---------------------------------------------------------
+    def _platform_spec(self):
+        """What Odoo wants this line to be on the platform (a LineSpec)."""
+        self.ensure_one()
+        line = self.sudo()
+        return LineSpec(
+            key=line.uuid,
+            caller_id=line.caller_id_e164 or "",
+            bid_type=line.bid_type,
+            description=line.description or "",
+            account_code=line.account_code or "",
+            extension=line.extension or "",
+            partition=line.partition_id.code or "",
+            category=line.category_id.acronym or "",
+            plan=line.platform_plan_id.code or "",
+            licence=line.licence_id.acronym or "",
+            cost_center=line.cost_center_id.value or "Default",
+            activation_date=(
+                line.activation_date.isoformat() if line.activation_date else ""
+            ),
+            due_day=line.due_day,
+            call_limit=line.call_limit,
+            active=bool(line.active and line.state != "suspended"),
+            dids=[
+                DidSpec(number=did.e164, priority=did.priority, port=did.port or None)
+                for did in line.did_ids
+            ],
+        )
+
+    # Queue -----------------------------------------------------------------
+    def _run_jobs(self, jobs):
+        """Run ``jobs`` now when few and interactive; otherwise leave them to
+        the background queue and wake it."""
+        if not jobs:
+            return jobs
+        if len(self) <= INLINE_LIMIT and not self.env.context.get(
+            "isp_provisioning_defer"
+        ):
+            jobs._process()
+        else:
+            jobs._trigger_cron()
+        return jobs
+
+    def _push_changes(self, changes):
+        """Queue an update for each line that exists on the platform.
+        ``changes``: {line: set of LineSpec field names}."""
+        live = {
+            line: changed
+            for line, changed in changes.items()
+            if line.terminal and line.state in LIVE_STATES
+        }
+        if not live:
+            return self.env["isp.provisioning.job"]
+        lines = self.browse([line.id for line in live])
+        jobs = self.env["isp.provisioning.job"]._enqueue_updates(
+            {line.id: changed for line, changed in live.items()}
+        )
+        return lines._run_jobs(jobs)
+
+    def _check_activable(self):
+        for line in self:
+            if line.state not in ("draft", "error"):
+                raise UserError(
+                    self.env._(
+                        "Line %(line)s is %(state)s: only draft lines and lines "
+                        "in error are activated.",
+                        line=line.display_name,
+                        state=dict(LINE_STATES)[line.state],
+                    )
+                )
+            if not line.integration_id.active:
+                raise UserError(
+                    self.env._(
+                        "The integration %s is archived.", line.integration_id.name
+                    )
+                )
+
+    def _enqueue_activation(self, batch=None):
+        """Set the lines to Provisioning and queue their activation (without
+        running it). Returns the jobs."""
+        self.check_access("write")
+        self._check_activable()
+        lines = self.filtered(lambda r: not r.terminal)
+        self.filtered("terminal")._enqueue_resync(batch=batch)
+        # Not tracked: the job records the request; Active/Error are tracked.
+        lines.sudo().with_context(tracking_disable=True).write(
+            {"state": "provisioning", "platform_error": False}
+        )
+        return self.env["isp.provisioning.job"]._enqueue(lines, "activate", batch=batch)
+
+    def _enqueue_resync(self, batch=None):
+        """Lines in error that have a terminal: push everything again."""
+        if not self:
+            return self.env["isp.provisioning.job"]
+        return self.env["isp.provisioning.job"]._enqueue_updates(
+            {line.id: set(SPEC_FIELDS.values()) | {"dids"} for line in self},
+            batch=batch,
+        )
+
+    def action_activate(self):
+        """Send the lines to the platform. A few lines are activated at once;
+        more are queued and a progress record is returned."""
+        lines = self.filtered(lambda r: r.state in ("draft", "error"))
+        if not lines:
+            raise UserError(self.env._("There is no draft line to activate."))
+        if len(lines) <= INLINE_LIMIT and not self.env.context.get(
+            "isp_provisioning_defer"
+        ):
+            lines._enqueue_activation()._process()
+            return True
+        batch = (
+            self.env["isp.provisioning.batch"]
+            .sudo()
+            .create({"name": self.env._("Activation of %s lines", len(lines))})
+        )
+        lines._enqueue_activation(batch=batch)
+        batch.job_ids._trigger_cron()
+        return batch.action_open()
+
+    def action_retry(self):
+        """Run again the failed operation of lines in error."""
+        self.check_access("write")
+        lines = self.filtered(lambda r: r.state == "error")
+        if not lines:
+            raise UserError(self.env._("Only lines in error can be retried."))
+        Job = self.env["isp.provisioning.job"]
+        jobs = Job
+        for line in lines:
+            failed = line.job_ids.filtered(lambda j: j.state == "failed").sorted("id")
+            if failed:
+                job = failed[-1]
+                job.sudo().write(
+                    {
+                        "state": "pending",
+                        "attempts": 0,
+                        "next_try": fields.Datetime.now(),
+                    }
+                )
+                if job.operation == "activate":
+                    line.sudo().state = "provisioning"
+                jobs |= job
+            elif line.terminal:
+                jobs |= line._enqueue_resync()
+            else:
+                jobs |= line._enqueue_activation()
+        return lines._run_jobs(jobs) and True
+
+    def action_cancel(self):
+        """Remove the lines from the platform and quarantine their numbers."""
+        self.check_access("write")
+        lines = self.filtered(lambda r: r.state != "cancelled")
+        if not lines:
+            return True
+        lines._cancel_on_platform()
+        return True
+
+    def _cancel_on_platform(self):
+        """Cancel the lines: on the platform when they may exist there (a
+        cancel job, run at once for a few lines, queued otherwise), directly
+        when they were never sent. Numbers go to quarantine when the line is
+        cancelled."""
+        lines = self.filtered(lambda r: r.state != "cancelled")
+        Job = self.env["isp.provisioning.job"]
+        Job._cancel_pending(lines)
+        never_sent = lines.filtered(
+            lambda r: (
+                not r.terminal
+                and not r.job_ids.filtered(lambda j: j.operation == "activate")
+            )
+        )
+        never_sent._mark_cancelled()
+        on_platform = lines - never_sent
+        jobs = Job._enqueue(on_platform, "cancel")
+        return on_platform._run_jobs(jobs)
+
+    def action_suspend(self):
+        """Keep the line but stop its calls (pushes active = false)."""
+        lines = self.filtered(lambda r: r.state == "active")
+        lines.sudo().write({"state": "suspended"})
+        lines._push_changes({line: {"active"} for line in lines})
+        return True
+
+    def action_resume(self):
+        lines = self.filtered(lambda r: r.state == "suspended")
+        lines.sudo().write({"state": "active"})
+        lines._push_changes({line: {"active"} for line in lines})
+        return True
+
+    def action_open_jobs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "isp_telephony.action_isp_provisioning_job"
+        )
+        action["domain"] = [("line_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    # Results from the platform (called by isp.provisioning.job) ------------
+    def _mark_cancelled(self):
+        if not self:
+            return
+        numbers = self.caller_id_number_id | self.did_ids.number_id
+        self.sudo().write({"state": "cancelled", "platform_error": False})
+        # Let the database release the assignments now (trigger on state).
+        self.flush_recordset(["state"])
+        release_numbers(numbers)
+
+    def _apply_line_result(self, result):
+        """Store terminal/credential of the line and its DIDs."""
+        self.ensure_one()
+        line = self.sudo()
+        vals = {"last_sync_date": fields.Datetime.now(), "platform_error": False}
+        if result is not None:
+            vals["terminal"] = result.terminal
+            if result.credential:
+                vals["credential"] = result.credential
+            by_number = {did.number: did for did in result.dids}
+            for did in line.did_ids:
+                found = by_number.get(did.e164)
+                if found is not None:
+                    did.write(
+                        {"terminal": found.terminal, "credential": found.credential}
+                    )
+        line.write(vals)
+
+    def _category_from_code(self, code):
+        self.ensure_one()
+        Category = self.env["isp.summit.category"]
+        if not code:
+            return Category
+        return Category.with_context(active_test=False).search(
+            [("integration_id", "=", self.integration_id.id), ("acronym", "=", code)],
+            limit=1,
+        )
+
+    def _on_activated(self, result, spec):
+        self.ensure_one()
+        self._apply_line_result(result)
+        self.sudo().write(
+            {
+                "state": "suspended" if not spec.active else "active",
+                "platform_category_id": self._category_from_code(spec.category).id,
+            }
+        )
+
+    def _on_updated(self, result, spec, changed):
+        self.ensure_one()
+        self._apply_line_result(result)
+        vals = {}
+        if "category" in changed:
+            vals["platform_category_id"] = self._category_from_code(spec.category).id
+        if self.state == "error":
+            vals["state"] = "suspended" if not spec.active else "active"
+        if vals:
+            self.sudo().write(vals)
+
+    def _on_platform_failure(self, operation, message, next_try=None):
+        """Show the platform's message; Error unless a retry is scheduled."""
+        self.ensure_one()
+        if next_try:
+            text = self.env._(
+                "%(message)s (retrying at %(when)s UTC)",
+                message=message,
+                when=fields.Datetime.to_string(next_try),
+            )
+            self.sudo().write({"platform_error": text})
+            return
+        self.sudo().write({"state": "error", "platform_error": message})
+        labels = {
+            "activate": self.env._("Activation"),
+            "update": self.env._("Update"),
+            "cancel": self.env._("Cancellation"),
+        }
+        self.message_post(
+            body=self.env._(
+                "%(operation)s failed on the platform: %(message)s",
+                operation=labels.get(operation, operation),
+                message=message,
+            )
+        )
 
     # Calls (issue 4: CDR import) ----------------------------------------------
     cdr_count = fields.Integer(string="Calls", compute="_compute_cdr_count")

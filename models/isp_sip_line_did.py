@@ -1,6 +1,12 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from .isp_sip_line import check_free, numbers_in, release_numbers, take_numbers
+
+# DID fields the platform holds: changing one pushes the line's DID list.
+PUSHED_FIELDS = ("number_id", "priority", "port")
 
 
 class IspSipLineDid(models.Model):
@@ -19,7 +25,10 @@ class IspSipLineDid(models.Model):
         "isp.phone.number",
         required=True,
         ondelete="restrict",
-        help="Número de binagem routed to the line.",
+        domain="[('company_id', '=', company_id), "
+        "('state', 'in', ('available', 'reserved'))]",
+        help="Número de binagem routed to the line, from the company's "
+        "available numbers.",
     )
     e164 = fields.Char(related="number_id.e164", store=True, index=True)
     priority = fields.Integer(default=1, help="Order in which DIDs are hunted.")
@@ -27,11 +36,87 @@ class IspSipLineDid(models.Model):
         help="1 = the main line; another value = a separate port created on the "
         "platform; empty = this DID receives no calls."
     )
-    terminal = fields.Char(readonly=True, copy=False)
+    routing = fields.Char(
+        compute="_compute_routing",
+        help="Where the platform sends this DID's calls, from the port.",
+    )
+    terminal = fields.Char(
+        readonly=True, copy=False, help="Terminal the platform gave this DID's port."
+    )
     credential = fields.Char(
-        readonly=True, copy=False, groups="isp_telephony.group_telephony_manager"
+        readonly=True,
+        copy=False,
+        groups="isp_telephony.group_telephony_manager",
+        help="Credential of this DID's port (managers only).",
     )
     city = fields.Char(
         related="line_id.contract_id.partner_id.city",
         help="City of the contract's customer.",
     )
+
+    _sql_constraints = [
+        ("port_positive", "CHECK(port >= 0)", "A DID's port cannot be negative."),
+    ]
+
+    @api.depends("port")
+    def _compute_routing(self):
+        for did in self:
+            if not did.port:
+                did.routing = self.env._("Receives no calls (no port)")
+            elif did.port == 1:
+                did.routing = self.env._("Main line")
+            else:
+                did.routing = self.env._("Own port %s", did.port)
+
+    @api.constrains("number_id", "line_id")
+    def _check_company(self):
+        for did in self:
+            if did.number_id.company_id != did.line_id.company_id:
+                raise ValidationError(
+                    self.env._(
+                        "Number %s belongs to another company.", did.number_id.name
+                    )
+                )
+
+    def _live(self):
+        return self.filtered(lambda d: d.line_id.state != "cancelled")
+
+    def _push(self, lines):
+        lines._push_changes({line: {"dids"} for line in lines})
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_free(numbers_in(vals_list, "number_id", self.env))
+        dids = super().create(vals_list)
+        take_numbers(dids._live().number_id)
+        self._push(dids.line_id)
+        return dids
+
+    def write(self, vals):
+        if ("number_id" in vals or "line_id" in vals) and self.filtered(
+            lambda d: d.line_id.state == "cancelled"
+        ):
+            raise UserError(self.env._("The DIDs of a cancelled line are released."))
+        if vals.get("number_id"):
+            new = self.env["isp.phone.number"].browse(vals["number_id"])
+            if self.filtered(lambda d: d.number_id != new):
+                check_free(new)
+        old_numbers = self.number_id if "number_id" in vals else None
+        old_lines = self.line_id
+        pushed = any(name in vals for name in PUSHED_FIELDS + ("line_id",))
+        result = super().write(vals)
+        if old_numbers is not None:
+            new = self.number_id
+            release_numbers(old_numbers - new)
+            take_numbers(new - old_numbers)
+        if pushed:
+            self._push(old_lines | self.line_id)
+        return result
+
+    def unlink(self):
+        numbers = self._live().number_id
+        lines = self.line_id
+        result = super().unlink()
+        release_numbers(numbers)
+        self._push(lines.exists())
+        return result

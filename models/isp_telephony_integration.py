@@ -11,23 +11,18 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models, modules
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..gateways import base as gateway_base
+from ..gateways.asterisk import INCOMING_CONTEXTS, AmiConfig
 from ..gateways.callmyway import CallMyWayClient
+from ..tools import call_panel, phone
 from ..tools import cdr as cdr_core
-from ..tools import phone
 from .isp_cdr_import import LOCK_CLASS_API
 
 _logger = logging.getLogger(__name__)
-
-# Fields that hold a secret: readable by telephony managers only (field
-# groups), never tracked, never logged.
-SECRET_FIELDS = ("api_password", "webhook_secret")
-
-MANAGER_GROUP = "isp_telephony.group_telephony_manager"
 
 # CDR files younger than this (seconds since last change) may still be being
 # written by the platform: they wait for the next run.
@@ -38,6 +33,12 @@ DEFAULT_CDR_LAYOUTS = {
     "asterisk": "isp_telephony.cdr_layout_asterisk_master_csv",
     "sandbox": "isp_telephony.cdr_layout_asterisk_master_csv",
 }
+
+# Fields that hold a secret: readable by telephony managers only (field
+# groups), never tracked, never logged.
+SECRET_FIELDS = ("api_password", "webhook_secret")
+
+MANAGER_GROUP = "isp_telephony.group_telephony_manager"
 
 
 def _new_webhook_secret():
@@ -174,6 +175,67 @@ class IspTelephonyIntegration(models.Model):
         "telephony managers only.",
     )
     has_webhook_secret = fields.Boolean(compute="_compute_has_webhook_secret")
+    catalogs_from_platform = fields.Boolean(
+        string="Catalogs from Platform (Beta)",
+        tracking=True,
+        help="Seed 002 Beta mode: partitions, categories, plans and licences "
+        "come from the platform (Sync Catalogs), and a line offers only the "
+        "categories its partition allows.",
+    )
+    sandbox_failure = fields.Selection(
+        [
+            ("none", "None"),
+            ("transient", "Platform unavailable (retried, then Error)"),
+            ("rejected", "Request rejected (Error at once)"),
+        ],
+        string="Sandbox Failure Mode",
+        default="none",
+        required=True,
+        tracking=True,
+        help="Sandbox gateway only: make every platform call fail, to train "
+        "users on the Error and Retry flow.",
+    )
+    # Agents' telephony: click-to-dial and live call events ------------------
+    dial_prefix = fields.Char(
+        string="Outside Line Prefix",
+        help="Digits the PBX needs in front of an outside number (e.g. 0), "
+        "added by click-to-dial through Asterisk.",
+    )
+    ami_context = fields.Char(
+        string="Dial Context",
+        default="from-internal",
+        help="Asterisk dialplan context in which click-to-dial dials the "
+        "customer's number, unless the agent has one of their own.",
+    )
+    originate_timeout = fields.Integer(
+        string="Ring Timeout (s)",
+        default=30,
+        help="Seconds the agent's phone rings for a click-to-dial before "
+        "Asterisk gives up.",
+    )
+    ami_incoming_contexts = fields.Char(
+        string="Incoming Contexts",
+        help="Comma-separated Asterisk contexts where calls from the outside "
+        "world start (trunks). Empty: the usual ones (from-trunk, from-pstn, "
+        "from-external, from-did...).",
+    )
+    webhook_allowed_ips = fields.Char(
+        string="Webhook IP Allow-list",
+        help="Comma-separated addresses or networks (CIDR) allowed to post "
+        "call events, e.g. the platform's servers. Empty allows any source; "
+        "the secret is checked in every case.",
+    )
+    webhook_path = fields.Char(
+        compute="_compute_webhook_path",
+        help="Path of this integration's call-event webhook on this server; "
+        "the platform adds ?token=<webhook secret>.",
+    )
+    agent_ids = fields.One2many(
+        "isp.telephony.agent",
+        "integration_id",
+        string="Agents",
+        help="Users and the endpoints they call from on this platform.",
+    )
 
     _sql_constraints = [
         (
@@ -190,6 +252,22 @@ class IspTelephonyIntegration(models.Model):
             "The Summit API port must be between 0 and 65535.",
         ),
     ]
+
+    def _compute_webhook_path(self):
+        for record in self:
+            record.webhook_path = (
+                f"/isp_telephony/webhook/{record.id}" if record.id else False
+            )
+
+    @api.constrains("webhook_allowed_ips")
+    def _check_webhook_allowed_ips(self):
+        for record in self:
+            try:
+                call_panel.parse_allow_list(record.webhook_allowed_ips)
+            except ValueError as exc:
+                raise ValidationError(
+                    self.env._("Webhook IP allow-list: %s.", exc)
+                ) from None
 
     def _compute_has_webhook_secret(self):
         for record in self:
@@ -240,7 +318,11 @@ class IspTelephonyIntegration(models.Model):
             password=self._get_secret("api_password"),
             timeout=self.api_timeout or 10.0,
             verify_tls=True,
-            extra={"integration_id": self.id, "store_key": f"{self.env.cr.dbname}"},
+            extra={
+                "integration_id": self.id,
+                "store_key": f"{self.env.cr.dbname}",
+                "fail": "" if self.sandbox_failure == "none" else self.sandbox_failure,
+            },
         )
 
     def _get_gateway(self):
@@ -253,6 +335,160 @@ class IspTelephonyIntegration(models.Model):
         except gateway_base.GatewayError as error:
             raise UserError(error.message) from None
         return cls(self._gateway_config())
+
+    # Catalog sync (partitions, categories, plans, licences) -----------------
+    def action_sync_catalogs(self):
+        """Fetch the catalogs from the platform and update ours: create what
+        is new, rename what changed, reactivate what came back, archive what
+        disappeared unless a line still uses it. Never deletes, never
+        duplicates (matched on code)."""
+        self.ensure_one()
+        self.check_access("write")
+        with self._get_gateway() as gateway:
+            try:
+                catalogs = gateway.list_catalogs()
+            except gateway_base.GatewayError as error:
+                raise UserError(
+                    self.env._("Catalog sync failed: %s", error.message)
+                ) from None
+        summary = self._apply_catalogs(catalogs)
+        body = self.env._(
+            "Catalogs synchronised: %(created)s created, %(updated)s updated, "
+            "%(archived)s archived, %(kept)s kept because lines use them.",
+            **summary,
+        )
+        self.message_post(body=body)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"message": body, "type": "success", "sticky": False},
+        }
+
+    def _apply_catalogs(self, catalogs):
+        self.ensure_one()
+        summary = {"created": 0, "updated": 0, "archived": 0, "kept": 0}
+        categories = self._sync_catalog(
+            "isp.summit.category", "acronym", catalogs.categories, summary
+        )
+        self._sync_catalog("isp.summit.licence", "acronym", catalogs.licences, summary)
+        self._sync_catalog("isp.summit.plan", "code", catalogs.plans, summary)
+        partitions = self._sync_catalog(
+            "isp.summit.partition", "code", catalogs.partitions, summary
+        )
+        by_code = categories
+        blocking = {
+            "default_category_id": "default_category",
+            "block_category_id": "block_category",
+            "partial_block_category_id": "partial_block_category",
+            "cancel_category_id": "cancel_category",
+        }
+        for entry in catalogs.partitions:
+            partition = partitions[entry.code]
+            vals = {}
+            allowed = [
+                by_code[code].id
+                for code in entry.extra.get("categories") or []
+                if code in by_code
+            ]
+            if set(allowed) != set(partition.allowed_category_ids.ids):
+                vals["allowed_category_ids"] = [fields.Command.set(allowed)]
+            for field_name, key in blocking.items():
+                category = by_code.get(entry.extra.get(key) or "")
+                # The ISP's own choice wins: only empty fields are filled.
+                if category and not partition[field_name]:
+                    vals[field_name] = category.id
+            if vals:
+                partition.write(vals)
+        return summary
+
+    def _sync_catalog(self, model, key, entries, summary):
+        """Upsert ``entries`` into ``model`` matched on ``key``; returns
+        {code: record} of the entries."""
+        Model = self.env[model].with_context(active_test=False)
+        existing = {
+            record[key]: record
+            for record in Model.search([("integration_id", "=", self.id)])
+        }
+        seen = {}
+        to_create = []
+        for entry in entries:
+            code = entry.acronym if key == "acronym" else entry.code
+            record = existing.get(code)
+            if record is None:
+                to_create.append(
+                    {"integration_id": self.id, key: code, "name": entry.name}
+                )
+                continue
+            vals = {}
+            if record.name != entry.name:
+                vals["name"] = entry.name
+            if not record.active:
+                vals["active"] = True
+            if vals:
+                record.write(vals)
+                summary["updated"] += 1
+            seen[code] = record
+        for record in Model.create(to_create):
+            seen[record[key]] = record
+            summary["created"] += 1
+        gone = Model.browse(
+            [
+                r.id
+                for code, r in existing.items()
+                if r.active and r not in seen.values()
+            ]
+        )
+        if gone:
+            field_of_model = {
+                "isp.summit.category": "category_id",
+                "isp.summit.licence": "licence_id",
+                "isp.summit.plan": "platform_plan_id",
+                "isp.summit.partition": "partition_id",
+            }[model]
+            used = (
+                self.env["isp.sip.line"]
+                .with_context(active_test=False)
+                .search(
+                    [(field_of_model, "in", gone.ids), ("state", "!=", "cancelled")]
+                )
+                .mapped(field_of_model)
+            )
+            (gone - used).write({"active": False})
+            summary["archived"] += len(gone - used)
+            summary["kept"] += len(used)
+        return seen
+
+    # Asterisk AMI -------------------------------------------------------------
+    def _ami_config(self):
+        """Connection settings of this integration's AMI (Asterisk)."""
+        self.ensure_one()
+        host = (self.access_host or "").strip()
+        if "://" in host:
+            host = host.split("://", 1)[1]
+        host = host.split("/", 1)[0]
+        if host.count(":") == 1:
+            host = host.split(":", 1)[0]
+        if not host or not self.api_user:
+            raise UserError(
+                self.env._(
+                    "The integration %s needs its AMI host and user (Access "
+                    "tab) before calls can be placed or followed.",
+                    self.name,
+                )
+            )
+        return AmiConfig(
+            host=host,
+            port=self.access_port or 5038,
+            username=self.api_user,
+            secret=self._get_secret("api_password"),
+            use_tls=self.api_use_tls,
+            timeout=self.api_timeout or 5.0,
+        )
+
+    def _ami_incoming_contexts(self):
+        self.ensure_one()
+        names = [c.strip() for c in (self.ami_incoming_contexts or "").split(",") if c]
+        return tuple(c for c in names if c) or INCOMING_CONTEXTS
 
     # CDR import (issue 4) ----------------------------------------------------
     cdr_layout_id = fields.Many2one(

@@ -1,0 +1,384 @@
+# Copyright 2026 isp_telephony authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.exceptions import UserError
+
+from ..gateways.base import GatewayConfig, gateway_class
+from .provisioning_common import SummitLoopbackCase
+
+
+class TestSipLineProvisioning(SummitLoopbackCase):
+    def set_max_attempts(self, value):
+        self.env["ir.config_parameter"].sudo().set_param(
+            "isp_telephony.provisioning_max_attempts", str(value)
+        )
+
+    def run_due_jobs(self):
+        """What the cron does, in the test's transaction: make every pending
+        job due, then claim and run them."""
+        self.env["isp.provisioning.job"].search([("state", "=", "pending")]).write(
+            {"next_try": fields.Datetime.now() - timedelta(seconds=1)}
+        )
+        return self.env["isp.provisioning.job"]._cron_process_jobs(auto_commit=False)
+
+    # Activation ------------------------------------------------------------
+    def test_activation_stores_terminal_and_credential(self):
+        line = self.make_line(
+            did_ids=[
+                Command.create(
+                    {"number_id": self.number("+553135000002").id, "port": 1}
+                ),
+                Command.create(
+                    {
+                        "number_id": self.number("+553135000003").id,
+                        "port": 2,
+                        "priority": 2,
+                    }
+                ),
+                Command.create(
+                    {"number_id": self.number("+553135000004").id, "priority": 3}
+                ),
+            ]
+        )
+        self.assertEqual(line.state, "draft")
+        line.action_activate()
+        self.assertEqual(line.state, "active")
+        remote = self.server.line_by_external_id(line.uuid)
+        self.assertTrue(remote)
+        self.assertEqual(line.terminal, remote["terminal"])
+        self.assertEqual(line.sudo().credential, remote["credential"])
+        self.assertEqual(line.platform_category_id.acronym, "DEF")
+        self.assertFalse(line.category_pending)
+        self.assertFalse(line.platform_error)
+        dids = line.did_ids.sorted("priority")
+        self.assertEqual(dids[0].terminal, remote["terminal"])
+        self.assertEqual(dids[1].terminal, f"{remote['terminal']}-2")
+        self.assertTrue(dids[1].sudo().credential)
+        self.assertFalse(dids[2].terminal)
+        self.assertEqual(dids[2].routing, "Receives no calls (no port)")
+        self.assertEqual(dids[0].city, "Belo Horizonte")
+        post = self.server_requests("POST")
+        self.assertEqual(len(post), 1)
+        self.assertEqual(post[0].headers["idempotency-key"], line.uuid)
+        self.assertEqual(post[0].json["caller_id"], "+553135000001")
+        self.assertEqual(post[0].json["partition"], "SP01")
+        self.assertEqual(post[0].json["license"], "RES")
+        self.assertEqual(post[0].json["due_day"], 10)
+        self.assertEqual([d["port"] for d in post[0].json["dids"]], [1, 2, None])
+        job = line.job_ids
+        self.assertEqual(
+            (job.operation, job.state, job.attempts), ("activate", "done", 1)
+        )
+
+    def test_contract_button_activates_its_lines(self):
+        line_a = self.make_line("+553135000010")
+        line_b = self.make_line("+553135000011")
+        self.contract.action_activate_sip_lines()
+        self.assertEqual((line_a | line_b).mapped("state"), ["active", "active"])
+        self.assertEqual(len(self.server.lines), 2)
+        with self.assertRaises(UserError):
+            self.contract.action_activate_sip_lines()
+
+    # Updates ---------------------------------------------------------------
+    def test_update_pushes_only_what_changed(self):
+        line = self.make_line()
+        line.action_activate()
+        terminal = line.terminal
+        before = len(self.server.requests)
+
+        line.call_limit = 5
+        patches = self.server_requests("PATCH")
+        self.assertEqual(len(patches), 1)
+        self.assertEqual(patches[0].path, f"/api/v1/lines/{terminal}")
+        self.assertEqual(patches[0].json, {"call_limit": 5})
+        self.assertEqual(self.server.lines[terminal]["call_limit"], 5)
+
+        line.category_id = self.catalog("isp.summit.category", "BLQ")
+        patches = self.server_requests("PATCH")
+        self.assertEqual(patches[-1].json, {"category": "BLQ"})
+        self.assertEqual(line.platform_category_id.acronym, "BLQ")
+
+        line.write(
+            {
+                "platform_plan_id": self.catalog("isp.summit.plan", "PME500").id,
+                "caller_id_number_id": self.number("+553135000020").id,
+            }
+        )
+        self.assertEqual(
+            self.server_requests("PATCH")[-1].json,
+            {"caller_id": "+553135000020", "plan": "PME500"},
+        )
+
+        line.write(
+            {
+                "did_ids": [
+                    Command.create(
+                        {"number_id": self.number("+553135000021").id, "port": 3}
+                    )
+                ]
+            }
+        )
+        last = self.server_requests("PATCH")[-1].json
+        self.assertEqual(list(last), ["dids"])
+        self.assertEqual(last["dids"][0]["port"], 3)
+        self.assertEqual(line.did_ids.terminal, f"{terminal}-3")
+
+        count = len(self.server.requests)
+        line.call_limit = 5  # unchanged: nothing to push
+        self.assertEqual(len(self.server.requests), count)
+        self.assertEqual(line.state, "active")
+        self.assertGreater(len(self.server.requests), before)
+
+    def test_update_rejected_shows_error_until_retry(self):
+        line = self.make_line()
+        line.action_activate()
+        self.server.fail_next(
+            422,
+            {"error": {"code": "invalid", "message": "Categoria não permitida"}},
+            method="PATCH",
+        )
+        line.category_id = self.catalog("isp.summit.category", "BLP")
+        self.assertEqual(line.state, "error")
+        self.assertIn("Categoria não permitida", line.platform_error)
+        self.assertEqual(line.platform_category_id.acronym, "DEF")
+        self.assertTrue(line.category_pending)
+        line.action_retry()
+        self.assertEqual(line.state, "active")
+        self.assertFalse(line.platform_error)
+        self.assertEqual(line.platform_category_id.acronym, "BLP")
+        self.assertEqual(self.server_requests("PATCH")[-1].json, {"category": "BLP"})
+
+    # Failures --------------------------------------------------------------
+    def test_4xx_shows_platform_reason(self):
+        line = self.make_line()
+        self.server.fail_next(
+            422,
+            {"error": {"code": "invalid", "message": "Plano RES100 esgotado"}},
+            method="POST",
+        )
+        line.action_activate()
+        self.assertEqual(line.state, "error")
+        self.assertIn("Plano RES100 esgotado", line.platform_error)
+        self.assertIn("422", line.platform_error)
+        self.assertFalse(line.terminal)
+        self.assertEqual(line.job_ids.state, "failed")
+        self.assertEqual(len(self.server_requests("POST")), 1)  # 4xx: not retried
+        line.action_retry()
+        self.assertEqual(line.state, "active")
+        self.assertEqual(len(self.server.lines), 1)
+
+    def test_5xx_is_retried_with_backoff_then_error(self):
+        self.set_max_attempts(2)
+        line = self.make_line()
+        self.server.fail_next(503, times=3, method="POST")
+        line.action_activate()
+        # The gateway tried 3 times; the job waits for its second attempt.
+        self.assertEqual(len(self.server_requests("POST")), 3)
+        self.assertEqual(line.state, "provisioning")
+        self.assertIn("503", line.platform_error)
+        self.assertIn("retrying at", line.platform_error)
+        job = line.job_ids
+        self.assertEqual((job.state, job.attempts), ("pending", 1))
+        self.assertGreater(job.next_try, fields.Datetime.now())
+
+        self.server.fail_next(503, times=3, method="POST")
+        self.assertEqual(self.run_due_jobs(), 1)
+        self.assertEqual((job.state, job.attempts), ("failed", 2))
+        self.assertEqual(line.state, "error")
+        self.assertIn("Summit error 503", line.platform_error)
+        self.assertFalse(self.server.lines)
+
+        line.action_retry()
+        self.assertEqual(line.state, "active")
+        self.assertEqual(len(self.server.lines), 1)
+
+    def test_timeout_then_retry_creates_no_second_terminal(self):
+        self.set_max_attempts(1)
+        self.integration.api_timeout = 0.3
+        line = self.make_line()
+        # Summit creates the line but every answer comes too late.
+        self.server.delay_next(1.0, times=3, method="POST")
+        line.action_activate()
+        self.assertEqual(line.state, "error")
+        self.assertIn("did not answer within", line.platform_error)
+        self.assertFalse(line.terminal)
+        self.assertEqual(len(self.server.lines), 1)
+        posts = self.server_requests("POST")
+        self.assertEqual({p.headers["idempotency-key"] for p in posts}, {line.uuid})
+
+        self.integration.api_timeout = 2.0
+        line.action_retry()
+        self.assertEqual(line.state, "active")
+        self.assertEqual(len(self.server.lines), 1)
+        self.assertEqual(
+            line.terminal, self.server.line_by_external_id(line.uuid)["terminal"]
+        )
+
+    def test_crash_after_platform_created_line(self):
+        """The platform created the line, Odoo never stored the answer (the
+        worker died): running the job again finds it instead of creating a
+        second one."""
+        line = self.make_line()
+        config = GatewayConfig(
+            base_url=self.server.base_url, username="isp", password="s3cret-pass"
+        )
+        with gateway_class("summit")(config) as gateway:
+            created = gateway.activate_line(line._platform_spec())
+        posts_before = len(self.server_requests("POST"))
+        line.action_activate()
+        self.assertEqual(line.terminal, created.terminal)
+        self.assertEqual(len(self.server.lines), 1)
+        self.assertEqual(len(self.server_requests("POST")), posts_before)
+
+    def test_double_click_runs_one_activation(self):
+        line = self.make_line()
+        Job = self.env["isp.provisioning.job"]
+        jobs = Job._enqueue(line, "activate") | Job._enqueue(line, "activate")
+        jobs._process()
+        self.assertEqual(jobs.mapped("state"), ["done", "done"])
+        self.assertEqual(len(self.server.lines), 1)
+        self.assertEqual(len(self.server_requests("POST")), 1)
+        with self.assertRaises(UserError):
+            line.action_activate()
+
+    def test_malformed_answer_is_an_error(self):
+        line = self.make_line()
+        self.server.malformed_next(method="POST")
+        line.action_activate()
+        self.assertEqual(line.state, "error")
+        self.assertIn("not JSON", line.platform_error)
+        line.action_retry()  # the platform did create it: found, not duplicated
+        self.assertEqual(line.state, "active")
+        self.assertEqual(len(self.server.lines), 1)
+
+    # Cancellation ----------------------------------------------------------
+    def test_cancel_removes_line_and_quarantines_numbers(self):
+        line = self.make_line(
+            did_ids=[
+                Command.create(
+                    {"number_id": self.number("+553135000030").id, "port": 1}
+                )
+            ]
+        )
+        line.action_activate()
+        terminal = line.terminal
+        line.action_cancel()
+        self.assertEqual(line.state, "cancelled")
+        self.assertFalse(self.server.lines)
+        self.assertEqual(
+            self.server_requests("DELETE")[0].path, f"/api/v1/lines/{terminal}"
+        )
+        numbers = self.number("+553135000001") | self.number("+553135000030")
+        self.assertEqual(set(numbers.mapped("state")), {"quarantine"})
+        self.assertFalse(
+            self.env["isp.number.assignment"].search([("line_id", "=", line.id)])
+        )
+        line.action_cancel()  # twice: nothing more happens
+        self.assertEqual(len(self.server_requests("DELETE")), 1)
+
+    def test_cancel_interface_for_other_modules(self):
+        line = self.make_line()
+        line.action_activate()
+        line._cancel_on_platform()
+        self.assertEqual(line.state, "cancelled")
+        self.assertEqual(self.number("+553135000001").state, "quarantine")
+
+    def test_cancel_draft_line_calls_nobody(self):
+        line = self.make_line()
+        line.action_cancel()
+        self.assertEqual(line.state, "cancelled")
+        self.assertFalse(self.server.requests)
+        self.assertEqual(self.number("+553135000001").state, "quarantine")
+
+    def test_cancel_after_lost_activation_answer(self):
+        """Activation timed out (Odoo has no terminal) but the platform made
+        the line: cancelling looks it up by key and removes it."""
+        self.set_max_attempts(1)
+        self.integration.api_timeout = 0.3
+        line = self.make_line()
+        self.server.delay_next(1.0, times=3, method="POST")
+        line.action_activate()
+        self.assertEqual((line.state, line.terminal), ("error", False))
+        self.integration.api_timeout = 2.0
+        line.action_cancel()
+        self.assertEqual(line.state, "cancelled")
+        self.assertFalse(self.server.lines)
+
+    def test_suspend_and_resume_push_active_flag(self):
+        line = self.make_line()
+        line.action_activate()
+        line.action_suspend()
+        self.assertEqual(line.state, "suspended")
+        self.assertEqual(self.server_requests("PATCH")[-1].json, {"active": False})
+        line.action_resume()
+        self.assertEqual(line.state, "active")
+        self.assertEqual(self.server_requests("PATCH")[-1].json, {"active": True})
+
+    # Background queue ------------------------------------------------------
+    def test_many_contracts_activate_in_background(self):
+        contracts = self.env["contract.contract"]
+        lines = self.env["isp.sip.line"]
+        for i in range(8):
+            contract = self.make_contract(self.partner, name=f"Contract {i}")
+            contracts |= contract
+            lines |= self.make_line(f"+5531350001{i:02d}", contract=contract)
+        action = contracts.action_activate_sip_lines()
+        self.assertEqual(action["res_model"], "isp.provisioning.batch")
+        batch = self.env["isp.provisioning.batch"].browse(action["res_id"])
+        self.assertEqual(set(lines.mapped("state")), {"provisioning"})
+        self.assertFalse(self.server.requests)  # nothing ran in the request
+        self.assertEqual(
+            (batch.job_count, batch.progress, batch.state), (8, 0.0, "running")
+        )
+
+        self.assertEqual(
+            self.env["isp.provisioning.job"]._cron_process_jobs(
+                limit=5, auto_commit=False
+            ),
+            5,
+        )
+        batch.invalidate_recordset()
+        self.assertEqual((batch.done_count, batch.progress), (5, 62.5))
+        self.env["isp.provisioning.job"]._cron_process_jobs(auto_commit=False)
+        batch.invalidate_recordset()
+        self.assertEqual((batch.state, batch.progress), ("done", 100.0))
+        self.assertEqual(set(lines.mapped("state")), {"active"})
+        self.assertEqual(len(self.server.lines), 8)
+
+    def test_stale_running_job_is_run_again(self):
+        line = self.make_line()
+        line.with_context(isp_provisioning_defer=True).action_activate()
+        job = line.job_ids
+        job.write(
+            {
+                "state": "running",
+                "started_at": fields.Datetime.now() - timedelta(hours=1),
+            }
+        )
+        self.env["isp.provisioning.job"]._cron_process_jobs(auto_commit=False)
+        self.assertEqual((job.state, line.state), ("done", "active"))
+
+    # Sandbox ---------------------------------------------------------------
+    def test_sandbox_gateway_end_to_end_with_failure_modes(self):
+        sandbox = self.env["isp.telephony.integration"].create(
+            {"name": "Training", "gateway": "sandbox"}
+        )
+        sandbox.action_sync_catalogs()
+        sandbox.sandbox_failure = "rejected"
+        self.integration = sandbox
+        self.cost_center = self.env["isp.summit.cost.center"].create(
+            {"value": "Default", "integration_id": sandbox.id}
+        )
+        line = self.make_line()
+        line.action_activate()
+        self.assertEqual(line.state, "error")
+        self.assertIn("rejected by configuration", line.platform_error)
+        sandbox.sandbox_failure = "none"
+        line.action_retry()
+        self.assertEqual(line.state, "active")
+        self.assertTrue(line.terminal.startswith("SBX-"))
+        self.assertTrue(line.sudo().credential)
+        line.action_cancel()
+        self.assertEqual(line.state, "cancelled")
