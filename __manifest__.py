@@ -32,6 +32,10 @@
         "views/isp_provisioning_batch_views.xml",
         "views/isp_number_assignment_views.xml",
         "views/contract_contract_views.xml",
+        "data/isp_call_outcome_data.xml",
+        "views/isp_telephony_agent_views.xml",
+        "views/isp_call_outcome_views.xml",
+        "views/isp_call_log_views.xml",
         "views/isp_cdr_views.xml",
         "views/isp_cdr_import_views.xml",
         "views/isp_cdr_rejection_views.xml",
@@ -45,5 +49,14 @@
         "demo/isp_sip_line_demo.xml",
         "demo/isp_cdr_demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "isp_telephony/static/src/dial/*",
+            "isp_telephony/static/src/call_panel/*",
+        ],
+        "web.assets_tests": [
+            "isp_telephony/static/tests/tours/*.js",
+        ],
+    },
     "application": True,
 }

@@ -1,0 +1,1 @@
+from . import isp_call_webhook

@@ -185,8 +185,6 @@ class CallMyWayClient:
         _logger.debug("CallMyWay GET %s", shown)
         timeout = self.config.timeout
         try:
-            # A scalar timeout applies to connect and read alike (and Odoo's
-            # test harness, which wraps requests, only accepts a number).
             response = self.session.get(url, timeout=timeout, allow_redirects=False)
         except requests.Timeout:
             raise TransientError(

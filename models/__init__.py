@@ -20,3 +20,9 @@ from . import isp_cdr_layout
 from . import isp_cdr_import
 from . import isp_cdr_rejection
 from . import contract_contract
+from . import res_partner
+from . import isp_telephony_agent
+from . import isp_telephony_agent_caller_id
+from . import isp_call_outcome
+from . import isp_call_log
+from . import res_users

@@ -54,6 +54,8 @@ ensure_python_deps() {
         "$PYTHON" -c 'import pytest_odoo' 2>/dev/null || missing+=("pytest-odoo")
         "$PYTHON" -m ruff --version >/dev/null 2>&1 || missing+=("ruff")
         "$PYTHON" -c 'import pylint_odoo' 2>/dev/null || missing+=("pylint-odoo")
+        # Odoo's HttpCase drives Chromium through the DevTools websocket.
+        "$PYTHON" -c 'import websocket' 2>/dev/null || missing+=("websocket-client")
     fi
     if [ ${#missing[@]} -gt 0 ]; then
         say "installing Python packages: ${missing[*]}"
@@ -140,4 +142,23 @@ module_installed() {
 # `python3 -m odoo` does not work in 18.0; this is what the odoo-bin script does.
 odoo_bin() {
     (cd "$WORK_DIR" && TZ=UTC "$PYTHON" -c 'import odoo; from odoo.cli.command import main; main()' "$@")
+}
+
+# 5. Chromium for the browser tours (Odoo's HttpCase finds it on PATH). As
+#    root it is installed from Debian's packages; a normal user is told what
+#    to install, since browser tests must run, never be skipped.
+ensure_chromium() {
+    local name
+    for name in chromium chromium-browser google-chrome google-chrome-stable; do
+        command -v "$name" >/dev/null 2>&1 && return 0
+    done
+    if ! is_root; then
+        die "no Chromium found for the browser tests. Install it (Debian/Ubuntu: 'sudo apt-get install chromium') or put chromium/google-chrome on PATH."
+    fi
+    command -v apt-get >/dev/null 2>&1 \
+        || die "no Chromium found and no apt-get to install it: install chromium or google-chrome."
+    say "installing Chromium for the browser tests (apt-get)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    command -v chromium >/dev/null 2>&1 || die "Chromium did not install."
 }

@@ -19,6 +19,7 @@ CONF="$WORK_DIR/test-$DB.conf"
 check_odoo
 ensure_python_deps test
 ensure_postgres
+ensure_chromium
 
 if [ "${ISP_SKIP_LINT:-}" != "1" ]; then
     say "lint: ruff"

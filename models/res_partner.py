@@ -1,0 +1,36 @@
+# Copyright 2026 isp_telephony authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+
+from ..tools import phone
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    isp_phone_e164 = fields.Char(
+        string="Phone (E.164)",
+        compute="_compute_isp_e164",
+        store=True,
+        index=True,
+        help="The phone in E.164, the key incoming calls are matched on.",
+    )
+    isp_mobile_e164 = fields.Char(
+        string="Mobile (E.164)",
+        compute="_compute_isp_e164",
+        store=True,
+        index=True,
+        help="The mobile in E.164, the key incoming calls are matched on.",
+    )
+
+    @api.depends("phone", "mobile", "country_id")
+    def _compute_isp_e164(self):
+        default = (self.env.company.country_id.code or "BR").upper()
+        for partner in self:
+            country = (partner.country_id.code or default).upper()
+            partner.isp_phone_e164 = phone.to_e164(partner.phone, country) or False
+            partner.isp_mobile_e164 = phone.to_e164(partner.mobile, country) or False
+
+    @api.model
+    def _isp_match_domain(self, e164):
+        return ["|", ("isp_phone_e164", "=", e164), ("isp_mobile_e164", "=", e164)]

@@ -1,0 +1,47 @@
+# Copyright 2026 isp_telephony authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.tests import HttpCase, tagged
+
+from ..gateways.callmyway import LIMITER
+from .call_common import CallSetupMixin
+from .loopback.callmyway_server import CallMyWayServer
+
+# Shared with static/tests/tours/isp_telephony_tours.js.
+TOUR_SECRET = "tour-secret-123"
+
+
+@tagged("post_install", "-at_install")
+class TestAgentTours(CallSetupMixin, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_calls(cls.env, name="Tour CallMyWay", webhook_secret=TOUR_SECRET)
+
+    def test_click_to_dial_from_a_contact(self):
+        LIMITER.reset()
+        server = CallMyWayServer().start()
+        self.addCleanup(server.stop)
+        self.calls_integration.access_host = server.url
+        self.start_tour(
+            f"/odoo/res.partner/{self.partner_one.id}",
+            "isp_telephony_click_to_dial",
+            login=self.agent_user.login,
+        )
+        self.assertEqual(len(server.requests), 1)
+        self.assertEqual(server.requests[0].params["second_num"], "553135001000")
+        self.assertEqual(server.requests[0].params["first_num"], "8000001")
+        log = self.env["isp.call.log"].search([("agent_id", "=", self.agent.id)])
+        self.assertEqual(log.state, "requested")
+        self.assertEqual(log.partner_id, self.partner_one)
+
+    def test_webhook_call_opens_the_panel_and_the_outcome_is_saved(self):
+        self.start_tour(
+            "/odoo", "isp_telephony_call_panel", login=self.agent_user.login
+        )
+        log = self.env["isp.call.log"].search([("call_id", "=", "tour-call-1")])
+        self.assertEqual(log.partner_id, self.partner_one)
+        self.assertEqual(
+            log.outcome_id, self.env.ref("isp_telephony.call_outcome_resolved")
+        )
+        self.assertEqual(log.notes, "Asked about the invoice")
+        self.assertTrue(log.documented)

@@ -1,0 +1,125 @@
+# Copyright 2026 isp_telephony authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The call pop-up's rules (seed 001 §2) and the webhook's guards, in plain
+Python so that they are tested without a database.
+
+* Who the other party of a call is, given the direction and the agent's
+  endpoint (CallMyWay puts the agent's endpoint in ``ani`` or ``dnis``
+  depending on the direction).
+* What the panel offers: a linked contact (outgoing click-to-dial, or one
+  match), a choice (several contacts share the number), create/link/ignore
+  (unknown number) or a search by other fields (withheld number).
+* Source-address allow-lists and the redaction of the webhook token in log
+  lines.
+"""
+
+import ipaddress
+import logging
+import re
+
+from . import phone
+
+# Panel modes, the vocabulary the call panel (static/src/call_panel) uses.
+LINKED = "linked"
+CHOOSE = "choose"
+UNKNOWN = "unknown"
+WITHHELD = "withheld"
+MODES = (LINKED, CHOOSE, UNKNOWN, WITHHELD)
+
+_TOKEN_IN_TEXT = re.compile(r"((?:^|[?&\s])token=)[^&\s\"']*")
+
+
+def remote_party(direction, caller, called, endpoints=()):
+    """The number of the person on the other side of the agent.
+
+    Incoming: the caller; outgoing: the called number. When the platform
+    wrote the agent's own endpoint there, the other field is taken."""
+    caller, called = (caller or "").strip(), (called or "").strip()
+    first, second = (caller, called) if direction == "in" else (called, caller)
+    own = {str(e).strip() for e in endpoints if e}
+    if first in own and second and second not in own:
+        return second
+    return first
+
+
+def is_withheld(raw, country="BR", area_code=None):
+    """True when the caller hid the number (empty, ``anonymous``...)."""
+    return phone.parse(raw, country, area_code).kind == phone.WITHHELD
+
+
+def panel_mode(withheld, linked, match_count):
+    """What the panel offers the agent.
+
+    ``linked``: the call already has its contact (an outgoing click-to-dial
+    knows whom it calls: no choice) or exactly one contact has the number;
+    ``choose``: several contacts share the number; ``withheld``: search by
+    name, VAT/document or contract; ``unknown``: create a contact, link an
+    existing one, or ignore."""
+    if linked:
+        return LINKED
+    if withheld:
+        return WITHHELD
+    if match_count == 1:
+        return LINKED
+    if match_count > 1:
+        return CHOOSE
+    return UNKNOWN
+
+
+def parse_allow_list(text):
+    """Networks of a comma/space separated allow-list; ValueError names the
+    entry that is not an address or a CIDR network."""
+    networks = []
+    for item in re.split(r"[,\s;]+", text or ""):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address or network") from None
+    return networks
+
+
+def ip_allowed(address, allow_list_text):
+    """True when ``address`` is in the allow-list; an empty list allows all,
+    an unreadable address is never allowed."""
+    networks = parse_allow_list(allow_list_text)
+    if not networks:
+        return True
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def redact_token(text):
+    """``text`` with the value of every ``token=`` query parameter masked."""
+    return _TOKEN_IN_TEXT.sub(r"\1***", text)
+
+
+class RedactTokenFilter(logging.Filter):
+    """Masks ``token=`` query values in log records; installed on the HTTP
+    access log (``werkzeug``), which writes every request line."""
+
+    def filter(self, record):
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        redacted = redact_token(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+def format_duration(seconds):
+    """``83`` -> ``1 min 23 s``; ``0`` -> ``0 s``."""
+    seconds = max(0, int(seconds or 0))
+    minutes, rest = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min {rest:02d} s"
+    if minutes:
+        return f"{minutes} min {rest} s"
+    return f"{rest} s"
