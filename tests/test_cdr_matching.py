@@ -67,10 +67,13 @@ class TestCdrMatching(CdrCase):
         self.assertEqual(run.count_unmatched, 1)
 
     def test_active_line_wins_over_a_cancelled_one(self):
-        self.line_a.write({"state": "cancelled"})
-        newer = self.make_line(self.contract_b, "+553135000001")
-        self.import_rows(row("3135000001", "190", uid="reused"))
-        self.assertEqual(self.by_uid("reused").line_id, newer)
+        """Two lines with one key (an account code moved to a new line):
+        the active line wins."""
+        old = self.make_line(self.contract_a, "+553135000005", account_code="654321")
+        old.write({"state": "cancelled"})
+        newer = self.make_line(self.contract_b, "+553135000006", account_code="654321")
+        self.import_rows(row("3199990000", "190", accountcode="654321", uid="moved"))
+        self.assertEqual(self.by_uid("moved").line_id, newer)
 
     def test_rematch_after_line_activation(self):
         self.import_rows(
