@@ -23,6 +23,7 @@
         "security/ir.model.access.csv",
         "security/isp_telephony_rules.xml",
         "data/ir_cron.xml",
+        "data/isp_cdr_layout_data.xml",
         "views/isp_telephony_integration_views.xml",
         "views/isp_number_range_views.xml",
         "views/isp_phone_number_views.xml",
@@ -45,12 +46,19 @@
         "security/isp_telephony_blocking_security.xml",
         "data/isp_telephony_blocking_cron.xml",
         "views/contract_contract_blocking_views.xml",
+        "views/isp_cdr_views.xml",
+        "views/isp_cdr_import_views.xml",
+        "views/isp_cdr_rejection_views.xml",
+        "views/isp_cdr_layout_views.xml",
+        "views/isp_telephony_integration_cdr_views.xml",
+        "wizards/isp_cdr_upload_wizard.xml",
         "views/isp_telephony_menus.xml",
     ],
     "demo": [
         "demo/isp_telephony_demo.xml",
         "demo/isp_sip_line_demo.xml",
         "demo/isp_telephony_blocking_demo.xml",
+        "demo/isp_cdr_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -16,6 +16,9 @@ from . import isp_cdr
 from . import isp_number_assignment
 from . import isp_provisioning_batch
 from . import isp_provisioning_job
+from . import isp_cdr_layout
+from . import isp_cdr_import
+from . import isp_cdr_rejection
 from . import contract_contract
 from . import res_partner
 from . import isp_telephony_agent

@@ -1,6 +1,10 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
+
+from ..tools import phone
 
 DIRECTIONS = [("in", "Inbound"), ("out", "Outbound"), ("internal", "Internal")]
 DISPOSITIONS = [
@@ -22,19 +26,16 @@ class IspCdr(models.Model):
     _order = "connect_time desc, id desc"
     _rec_name = "call_id"
 
+    # Indexes are few on purpose: each one costs every bulk insert. The
+    # unique (integration_id, call_id) index serves integration and call id
+    # lookups; direction, disposition and company are too coarse to help.
     integration_id = fields.Many2one(
-        "isp.telephony.integration", required=True, index=True, ondelete="restrict"
+        "isp.telephony.integration", required=True, ondelete="restrict"
     )
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, readonly=True
-    )
-    call_id = fields.Char(
-        string="Platform Call ID", required=True, readonly=True, index=True
-    )
-    original_call_id = fields.Char(
-        readonly=True, index=True, help="Groups the legs of one call."
-    )
-    direction = fields.Selection(DIRECTIONS, readonly=True, index=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    call_id = fields.Char(string="Platform Call ID", required=True, readonly=True)
+    original_call_id = fields.Char(readonly=True, help="Groups the legs of one call.")
+    direction = fields.Selection(DIRECTIONS, readonly=True)
     ani = fields.Char(string="ANI (as received)", readonly=True)
     dnis = fields.Char(string="DNIS (as received)", readonly=True)
     ani_e164 = fields.Char(string="Caller (E.164)", readonly=True, index=True)
@@ -46,7 +47,7 @@ class IspCdr(models.Model):
     billsec = fields.Integer(
         string="Billable Seconds", readonly=True, help="Seconds of conversation."
     )
-    disposition = fields.Selection(DISPOSITIONS, readonly=True, index=True)
+    disposition = fields.Selection(DISPOSITIONS, readonly=True)
     platform_cost = fields.Float(readonly=True, digits=(16, 6))
     access_fee = fields.Float(readonly=True, digits=(16, 6))
     platform_rate = fields.Float(readonly=True, digits=(16, 6))
@@ -62,6 +63,28 @@ class IspCdr(models.Model):
         "res.partner", string="Customer", readonly=True, index=True
     )
 
+    # Import, search and matching (issue 4) --------------------------------
+    import_id = fields.Many2one(
+        "isp.cdr.import",
+        string="Import Run",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The import run that brought this call in.",
+    )
+    matched = fields.Boolean(
+        compute="_compute_matched",
+        search="_search_matched",
+        help="The call was matched to one of the ISP's SIP lines.",
+    )
+    number_search = fields.Char(
+        string="Number",
+        compute="_compute_number_search",
+        search="_search_number_search",
+        help="Calling or called number, searched in any format a person types: "
+        "(11) 3456-7890, 011 3456 7890, +55 11 3456-7890 or a part of it.",
+    )
+
     _sql_constraints = [
         (
             "call_uniq",
@@ -69,3 +92,186 @@ class IspCdr(models.Model):
             "A call can be imported only once per integration.",
         ),
     ]
+
+    # Search -----------------------------------------------------------------
+    @api.depends("line_id")
+    def _compute_matched(self):
+        for cdr in self:
+            cdr.matched = bool(cdr.line_id)
+
+    def _search_matched(self, operator, value):
+        if operator not in ("=", "!="):
+            raise UserError(self.env._("Unsupported search on 'Matched'."))
+        positive = (operator == "=") == bool(value)
+        return [("line_id", "!=" if positive else "=", False)]
+
+    @api.depends("ani_e164", "dnis_e164")
+    def _compute_number_search(self):
+        for cdr in self:
+            cdr.number_search = " / ".join(
+                filter(None, (cdr.ani_e164 or cdr.ani, cdr.dnis_e164 or cdr.dnis))
+            )
+
+    def _search_number_search(self, operator, value):
+        if operator not in ("ilike", "=", "=ilike", "like") or not isinstance(
+            value, str
+        ):
+            raise UserError(self.env._("Search numbers with a text, e.g. 3456-7890."))
+        value = value.strip()
+        domain = expression.OR([[("ani", "ilike", value)], [("dnis", "ilike", value)]])
+        for e164 in phone.e164_digits_candidates(value, "BR"):
+            domain = expression.OR(
+                [domain, [("ani_e164", "=", e164)], [("dnis_e164", "=", e164)]]
+            )
+        digits = "".join(ch for ch in value if ch.isdigit())
+        if len(digits) >= 3:
+            domain = expression.OR(
+                [
+                    domain,
+                    [("ani_e164", "like", digits)],
+                    [("dnis_e164", "like", digits)],
+                ]
+            )
+        return domain
+
+    # Matching ---------------------------------------------------------------
+    @api.model
+    def _line_map_query(self, integration_ids=None, line_ids=None):
+        """SQL (and params) of the line map: one row per (integration, kind,
+        key) with the line a CDR carrying that key belongs to. Kinds: ``a``
+        account code, ``t`` terminal, ``n`` number in E.164 (caller ID and
+        DIDs). When several lines share a key, an active line wins over a
+        suspended one, then any other, then the newest. With ``line_ids``,
+        only the keys of those lines are kept (the winner may still be
+        another line)."""
+        where, params = "", []
+        if integration_ids is not None:
+            where = "AND l.integration_id IN %s"
+            params = [tuple(integration_ids) or (0,)] * 4
+        keep = ""
+        if line_ids is not None:
+            keep = (
+                "WHERE (k.integration_id, k.kind, k.key) IN (SELECT "
+                "integration_id, kind, key FROM keys WHERE line_id IN %s)"
+            )
+        query = f"""
+            WITH keys AS (
+                SELECT l.integration_id, 'a' AS kind, l.account_code AS key,
+                       l.id AS line_id, l.state, l.active
+                  FROM isp_sip_line l
+                 WHERE l.account_code IS NOT NULL AND l.account_code != '' {where}
+                UNION ALL
+                SELECT l.integration_id, 't', l.terminal, l.id, l.state, l.active
+                  FROM isp_sip_line l
+                 WHERE l.terminal IS NOT NULL AND l.terminal != '' {where}
+                UNION ALL
+                SELECT l.integration_id, 'n', l.caller_id_e164, l.id, l.state,
+                       l.active
+                  FROM isp_sip_line l
+                 WHERE l.caller_id_e164 IS NOT NULL {where}
+                UNION ALL
+                SELECT l.integration_id, 'n', d.e164, l.id, l.state, l.active
+                  FROM isp_sip_line_did d
+                  JOIN isp_sip_line l ON l.id = d.line_id
+                 WHERE d.e164 IS NOT NULL {where}
+            )
+            SELECT DISTINCT ON (k.integration_id, k.kind, k.key)
+                   k.integration_id, k.kind, k.key, k.line_id,
+                   l.contract_id, l.partner_id
+              FROM keys k
+              JOIN isp_sip_line l ON l.id = k.line_id
+              {keep}
+          ORDER BY k.integration_id, k.kind, k.key,
+                   (k.state = 'active' AND k.active) DESC,
+                   (k.state = 'suspended') DESC, k.active DESC, k.line_id DESC
+        """
+        if line_ids is not None:
+            params.append(tuple(line_ids) or (0,))
+        return query, params
+
+    @api.model
+    def _create_line_map(self, integration_ids=None, line_ids=None):
+        """Fill the temporary table ``isp_cdr_line_map`` (dropped at commit)."""
+        self.env.flush_all()
+        cr = self.env.cr
+        query, params = self._line_map_query(integration_ids, line_ids)
+        cr.execute("DROP TABLE IF EXISTS isp_cdr_line_map")
+        cr.execute(
+            "CREATE TEMP TABLE isp_cdr_line_map ON COMMIT DROP AS " + query, params
+        )
+        cr.execute(
+            "CREATE UNIQUE INDEX ON isp_cdr_line_map (integration_id, kind, key)"
+        )
+        cr.execute("ANALYZE isp_cdr_line_map")
+
+    # The matching rule, as SQL over a CDR row ``c`` and the line map: an
+    # account code wins, then the terminal (an Asterisk channel
+    # "SIP/peer-0000001a" is read as "peer"), then the number of the ISP's
+    # side of the call: the caller (ANI) of an outgoing or internal call,
+    # the called number (DNIS) of an incoming one.
+    MATCH_JOINS = """
+        LEFT JOIN isp_cdr_line_map ma
+               ON ma.integration_id = {integration} AND ma.kind = 'a'
+              AND ma.key = c.account_code
+        LEFT JOIN isp_cdr_line_map mt
+               ON mt.integration_id = {integration} AND mt.kind = 't'
+              AND mt.key = CASE WHEN position('/' IN c.terminal) > 0
+                    THEN regexp_replace(substr(c.terminal,
+                         position('/' IN c.terminal) + 1), '-[^-]*$', '')
+                    ELSE c.terminal END
+        LEFT JOIN isp_cdr_line_map mn
+               ON mn.integration_id = {integration} AND mn.kind = 'n'
+              AND mn.key = CASE WHEN c.direction = 'in'
+                    THEN c.dnis_e164 ELSE c.ani_e164 END
+    """
+
+    def _rematch_lines(self, lines=None):
+        """Match the unmatched CDRs again (set-based), e.g. after lines were
+        activated or their numbers changed. With ``lines``, only the CDRs
+        whose account code, terminal or number belongs to those lines are
+        looked at. Returns the number of CDRs matched."""
+        integration_ids = lines.integration_id.ids if lines is not None else None
+        self._create_line_map(integration_ids, lines.ids if lines is not None else None)
+        cr = self.env.cr
+        joins = self.MATCH_JOINS.format(integration="c.integration_id")
+        cr.execute(
+            f"""
+            UPDATE isp_cdr cdr
+               SET line_id = m.line_id, contract_id = m.contract_id,
+                   partner_id = m.partner_id, write_uid = %s,
+                   write_date = now() at time zone 'UTC'
+              FROM (
+                SELECT c.id, COALESCE(ma.line_id, mt.line_id, mn.line_id) AS line_id,
+                       COALESCE(ma.contract_id, mt.contract_id, mn.contract_id)
+                           AS contract_id,
+                       COALESCE(ma.partner_id, mt.partner_id, mn.partner_id)
+                           AS partner_id
+                  FROM isp_cdr c
+                  {joins}
+                 WHERE c.line_id IS NULL
+                   AND c.integration_id IN (SELECT integration_id FROM isp_cdr_line_map)
+              ) m
+             WHERE cdr.id = m.id AND m.line_id IS NOT NULL
+            """,
+            (self.env.uid,),
+        )
+        count = cr.rowcount
+        cr.execute("DROP TABLE IF EXISTS isp_cdr_line_map")
+        self.invalidate_model(["line_id", "contract_id", "partner_id"])
+        return count
+
+    def action_rematch(self):
+        """Button: match the unmatched CDRs against the current lines."""
+        self.check_access("read")
+        self.env["isp.sip.line"].check_access("read")
+        count = self.sudo()._rematch_lines()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Re-match"),
+                "message": self.env._("%s call(s) matched to a line.", count),
+                "type": "success" if count else "info",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }

@@ -833,6 +833,27 @@ class IspSipLine(models.Model):
             )
         )
 
+    # Calls (issue 4: CDR import) ----------------------------------------------
+    cdr_count = fields.Integer(string="Calls", compute="_compute_cdr_count")
+
+    def _compute_cdr_count(self):
+        counts = dict(
+            self.env["isp.cdr"]._read_group(
+                [("line_id", "in", self.ids)], ["line_id"], ["__count"]
+            )
+        )
+        for line in self:
+            line.cdr_count = counts.get(line, 0)
+
+    def action_view_cdrs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "isp_telephony.action_isp_cdr"
+        )
+        action["domain"] = [("line_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
 
 # --- Blocking: lines follow their contract's service status (issue 6) -------
 

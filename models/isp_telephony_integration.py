@@ -1,15 +1,38 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import fnmatch
+import logging
+import os
 import secrets
+import time
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
-from odoo import api, fields, models
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..gateways import base as gateway_base
 from ..gateways.asterisk import INCOMING_CONTEXTS, AmiConfig
+from ..gateways.callmyway import CallMyWayClient
 from ..tools import call_panel, phone
+from ..tools import cdr as cdr_core
+from .isp_cdr_import import LOCK_CLASS_API
+
+_logger = logging.getLogger(__name__)
+
+# CDR files younger than this (seconds since last change) may still be being
+# written by the platform: they wait for the next run.
+CDR_FILE_SETTLE_SECONDS = 30
+# Layout used by default for each gateway's CDR files.
+DEFAULT_CDR_LAYOUTS = {
+    "summit": "isp_telephony.cdr_layout_summit_csv",
+    "asterisk": "isp_telephony.cdr_layout_asterisk_master_csv",
+    "sandbox": "isp_telephony.cdr_layout_asterisk_master_csv",
+}
 
 # Fields that hold a secret: readable by telephony managers only (field
 # groups), never tracked, never logged.
@@ -466,3 +489,260 @@ class IspTelephonyIntegration(models.Model):
         self.ensure_one()
         names = [c.strip() for c in (self.ami_incoming_contexts or "").split(",") if c]
         return tuple(c for c in names if c) or INCOMING_CONTEXTS
+
+    # CDR import (issue 4) ----------------------------------------------------
+    cdr_layout_id = fields.Many2one(
+        "isp.cdr.layout",
+        string="CDR File Layout",
+        tracking=True,
+        help="How the CDR files of this platform are read. Empty: the preset "
+        "of the gateway (Summit CSV, Asterisk Master.csv).",
+    )
+    cdr_filename_pattern = fields.Char(
+        string="CDR File Pattern",
+        default="*.csv",
+        tracking=True,
+        help="Shell pattern of the CDR files to pick up in the CDR directory "
+        "(e.g. *.csv, cdr_*.txt, Master.csv).",
+    )
+    cdr_next_import = fields.Datetime(
+        string="Next CDR Import",
+        copy=False,
+        help="When the scheduled task imports this platform's calls next; set "
+        "from the import period after each run. Empty: at the next run.",
+    )
+    cdr_last_import = fields.Datetime(
+        string="Last CDR Import", readonly=True, copy=False
+    )
+    cdr_api_watermark = fields.Datetime(
+        string="CDR API Watermark",
+        copy=False,
+        help="CallMyWay: calls were imported up to this time (UTC). The next "
+        "run asks from here minus the overlap. Empty: the last 24 hours.",
+    )
+    cdr_api_overlap = fields.Integer(
+        string="CDR API Overlap (min)",
+        default=60,
+        help="Minutes asked for again before the watermark, for calls the "
+        "platform reports late. Calls seen twice are deduplicated.",
+    )
+    cdr_import_count = fields.Integer(
+        string="CDR Imports", compute="_compute_cdr_import_count"
+    )
+
+    def _compute_cdr_import_count(self):
+        counts = dict(
+            self.env["isp.cdr.import"]._read_group(
+                [("integration_id", "in", self.ids)], ["integration_id"], ["__count"]
+            )
+        )
+        for record in self:
+            record.cdr_import_count = counts.get(record, 0)
+
+    def _cdr_layout(self):
+        self.ensure_one()
+        if self.cdr_layout_id:
+            return self.cdr_layout_id
+        xmlid = DEFAULT_CDR_LAYOUTS.get(self.gateway)
+        layout = self.env.ref(xmlid, raise_if_not_found=False) if xmlid else None
+        if not layout:
+            raise UserError(
+                self.env._("Choose a CDR file layout on the integration %s.", self.name)
+            )
+        return layout
+
+    def _cdr_files(self):
+        """Paths of the CDR files waiting in the directory, oldest first."""
+        self.ensure_one()
+        directory = (self.cdr_directory or "").strip()
+        if not directory:
+            return []
+        if not os.path.isdir(directory):
+            raise UserError(
+                self.env._(
+                    "The CDR directory %(dir)s of %(name)s does not exist or is "
+                    "not a directory.",
+                    dir=directory,
+                    name=self.name,
+                )
+            )
+        pattern = (self.cdr_filename_pattern or "*").strip()
+        settled = time.time() - CDR_FILE_SETTLE_SECONDS
+        found = []
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if not entry.is_file() or not fnmatch.fnmatch(entry.name, pattern):
+                    continue
+                mtime = entry.stat().st_mtime
+                if mtime <= settled:
+                    found.append((mtime, entry.name, entry.path))
+        return [path for _mtime, _name, path in sorted(found)]
+
+    def _import_cdr_files(self, commit=False):
+        """Import every waiting file; ``commit`` after each one (cron)."""
+        runs = self.env["isp.cdr.import"]
+        for integration in self:
+            paths = integration._cdr_files()
+            if not paths:
+                continue
+            layout = integration._cdr_layout()
+            for path in paths:
+                runs |= runs._import_file(integration, layout, path)
+                if commit:
+                    _commit(self.env)
+        return runs
+
+    def _callmyway_client(self, **kwargs):
+        return CallMyWayClient(self._gateway_config(), **kwargs)
+
+    def _import_callmyway_cdrs(self, **client_kwargs):
+        """One CallMyWay API window: from the watermark (minus the overlap)
+        to now, or the last 24 hours (``recent=1``) the first time. The
+        watermark moves only when the run is done."""
+        self.ensure_one()
+        Import = self.env["isp.cdr.import"]
+        if not Import._try_lock(LOCK_CLASS_API, str(self.id)):
+            return Import
+        tzname = self.timezone or "UTC"
+        zone = ZoneInfo(tzname)
+        now = fields.Datetime.now()
+        end_local = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
+        end_local = end_local.replace(tzinfo=None)
+        if self.cdr_api_watermark:
+            start = self.cdr_api_watermark - timedelta(
+                minutes=self.cdr_api_overlap or 0
+            )
+            start_local = start.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
+            window = {"start": start_local.replace(tzinfo=None), "end": end_local}
+        else:
+            start = now - timedelta(hours=24)
+            window = {"recent": True}
+        run = Import.create(
+            {
+                "name": self.env._(
+                    "%(name)s API %(start)s - %(end)s",
+                    name=self.name,
+                    start=start,
+                    end=now,
+                ),
+                "integration_id": self.id,
+                "source": "api",
+                "window_start": start,
+                "window_end": now,
+            }
+        )
+        try:
+            with self._callmyway_client(**client_kwargs) as client:
+                items = client.get_cdrs(**window)
+        except gateway_base.GatewayError as error:
+            run._fail(self.env._("CallMyWay: %s", error.message))
+            return run
+        country = self._country_code()
+        source = (
+            cdr_core.from_callmyway(item, tzname, country, self.area_code)
+            for item in items
+        )
+        run._execute(source)
+        if run.state == "done":
+            self.cdr_api_watermark = now
+        return run
+
+    def _import_cdrs(self, commit=False):
+        """Every CDR source of these integrations: files, then the API."""
+        runs = self.env["isp.cdr.import"]
+        for integration in self:
+            runs |= integration._import_cdr_files(commit=commit)
+            if integration.gateway == "callmyway":
+                runs |= integration._import_callmyway_cdrs()
+                if commit:
+                    _commit(self.env)
+            integration.cdr_last_import = fields.Datetime.now()
+        return runs
+
+    def action_import_cdrs_now(self):
+        """Button: import this platform's calls at once."""
+        self.check_access("write")
+        runs = self.sudo()._import_cdrs()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "isp_telephony.action_isp_cdr_import"
+        )
+        action["domain"] = [("id", "in", runs.ids)]
+        if not runs:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "title": self.env._("Import now"),
+                    "message": self.env._("No new CDR file or window to import."),
+                    "type": "info",
+                },
+            }
+        return action
+
+    def action_view_cdr_imports(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "isp_telephony.action_isp_cdr_import"
+        )
+        action["domain"] = [("integration_id", "=", self.id)]
+        return action
+
+    def action_rematch_cdrs(self):
+        """Button: match this platform's unmatched calls to the lines again."""
+        self.check_access("read")
+        lines = (
+            self.env["isp.sip.line"].sudo().search([("integration_id", "in", self.ids)])
+        )
+        count = self.env["isp.cdr"].sudo()._rematch_lines(lines)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Re-match"),
+                "message": self.env._("%s call(s) matched to a line.", count),
+                "type": "success" if count else "info",
+            },
+        }
+
+    def _next_cdr_import(self, after):
+        self.ensure_one()
+        if self.cdr_import_period == "monthly":
+            return after + relativedelta(months=1)
+        return after + relativedelta(days=1)
+
+    @api.model
+    def _cron_import_cdrs(self, commit=True):
+        """Scheduled task "Import VoIP calls": each active integration whose
+        next import time has come, according to its import period. With
+        ``commit``, each file and each integration is committed on its own
+        (a later failure never undoes an earlier import)."""
+        now = fields.Datetime.now()
+        due = self.search(
+            [
+                "|",
+                ("cdr_next_import", "=", False),
+                ("cdr_next_import", "<=", now),
+            ]
+        )
+        for integration in due:
+            try:
+                integration._import_cdrs(commit=commit)
+            except UserError as error:
+                _logger.warning("CDR import of %s: %s", integration.name, error)
+                integration.message_post(body=error.args[0])
+            integration.cdr_next_import = integration._next_cdr_import(
+                integration.cdr_next_import or now
+            )
+            while integration.cdr_next_import <= now:
+                integration.cdr_next_import = integration._next_cdr_import(
+                    integration.cdr_next_import
+                )
+            if commit:
+                _commit(self.env)
+
+
+def _commit(env):
+    """Commit one unit of the scheduled import (never inside tests, whose
+    transaction is rolled back at the end)."""
+    if not modules.module.current_test:
+        env.cr.commit()  # pylint: disable=invalid-commit

@@ -1,0 +1,1 @@
+from . import isp_cdr_upload_wizard
