@@ -12,3 +12,10 @@ from . import isp_telephony_plan
 from . import isp_sip_line
 from . import isp_sip_line_did
 from . import isp_cdr
+from . import isp_telephony_destination_class
+from . import isp_telephony_rate
+from . import isp_telephony_plan_bucket
+from . import isp_telephony_rating
+from . import isp_telephony_billing
+from . import account_move
+from . import account_move_line

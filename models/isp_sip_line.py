@@ -176,3 +176,11 @@ class IspSipLine(models.Model):
                 raise ValidationError(
                     self.env._("The account code must be exactly 6 digits.")
                 )
+
+    # Rating (issue 5): a new plan, due day or number changes the price of the
+    # line's unbilled calls.
+    def write(self, vals):
+        res = super().write(vals)
+        if {"billing_plan_id", "due_day", "caller_id_number_id"}.intersection(vals):
+            self.env["isp.telephony.rating"]._rate_lines(self.ids)
+        return res

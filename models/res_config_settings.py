@@ -9,3 +9,9 @@ class ResConfigSettings(models.TransientModel):
     telephony_quarantine_days = fields.Integer(
         related="company_id.telephony_quarantine_days", readonly=False
     )
+    telephony_separate_invoice = fields.Boolean(
+        related="company_id.telephony_separate_invoice", readonly=False
+    )
+    telephony_timezone = fields.Selection(
+        related="company_id.telephony_timezone", readonly=False
+    )

@@ -1,0 +1,2 @@
+from . import isp_telephony_billing_wizard
+from . import isp_telephony_billing_wizard_line
