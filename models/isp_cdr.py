@@ -71,19 +71,19 @@ class IspCdr(models.Model):
     )
     # Rating (issue 5): written in bulk by isp.telephony.rating, frozen once
     # billed (invoice_id set). NULL rating_status from SQL inserts = unrated.
+    # Few indexes on purpose: each one slows the bulk rating UPDATE.
     rating_status = fields.Selection(
         RATING_STATUSES,
         default="unrated",
         readonly=True,
-        index=True,
         help="Rated: priced (maybe 0 inside the franchise). Free: unanswered, "
         "below the minimum, emergency. No rate: no rate matches, fix the plan.",
     )
     rating_plan_id = fields.Many2one(
-        "isp.telephony.plan", string="Rated with Plan", readonly=True, index=True
+        "isp.telephony.plan", string="Rated with Plan", readonly=True
     )
     dest_class = fields.Selection(
-        DEST_CLASSES, string="Destination Class", readonly=True, index=True
+        DEST_CLASSES, string="Destination Class", readonly=True
     )
     rate_id = fields.Many2one("isp.telephony.rate", readonly=True, ondelete="set null")
     bucket_id = fields.Many2one(
@@ -93,7 +93,7 @@ class IspCdr(models.Model):
         ondelete="set null",
     )
     cycle_start = fields.Date(
-        readonly=True, index=True, help="Local first day of the line's cycle."
+        readonly=True, help="Local first day of the line's cycle."
     )
     rounded_seconds = fields.Integer(readonly=True, help="Seconds after rounding.")
     franchise_seconds = fields.Integer(
@@ -106,19 +106,22 @@ class IspCdr(models.Model):
         readonly=True, digits=(16, 6), help="Charge minus the platform cost."
     )
     invoice_id = fields.Many2one(
-        "account.move", readonly=True, index=True, ondelete="set null", copy=False
+        "account.move",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        copy=False,
     )
     invoice_line_id = fields.Many2one(
         "account.move.line",
         readonly=True,
-        index=True,
+        index="btree_not_null",
         ondelete="set null",
         copy=False,
     )
     billed = fields.Boolean(
         compute="_compute_billed",
         store=True,
-        index=True,
         help="Billed on an invoice: its rating never changes again.",
     )
 

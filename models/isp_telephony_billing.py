@@ -7,6 +7,7 @@ Set-based: one SQL aggregate for every contract, invoices and invoice lines
 created in batches, CDRs linked to their invoice lines by two UPDATEs."""
 
 import logging
+import time
 from datetime import date
 
 from odoo import api, fields, models
@@ -281,9 +282,13 @@ class IspTelephonyBilling(models.AbstractModel):
     @api.model
     def _generate(self, billing_month, contract_ids=None, company=None):
         """Bill the month. Returns a dict: moves (account.move), skipped
-        ({contract_id: reason}), lines (count), cdrs (count)."""
+        ({contract_id: reason}), lines (count), cdrs (count), timings
+        (seconds per phase)."""
         month = billing.month_start(billing_month)
+        clock = time.perf_counter()
         cycles, summaries = self._summaries(month, contract_ids, company)
+        timings = {"rate_and_sum": round(time.perf_counter() - clock, 1)}
+        clock = time.perf_counter()
         skipped = {}
         plans = self.env["isp.telephony.plan"].with_context(active_test=False)
         to_bill = {}
@@ -354,7 +359,10 @@ class IspTelephonyBilling(models.AbstractModel):
         Line = self.env["account.move.line"]
         for start in range(0, len(line_vals), CREATE_CHUNK):
             Line.create(line_vals[start : start + CREATE_CHUNK])
+        timings["invoices"] = round(time.perf_counter() - clock, 1)
+        clock = time.perf_counter()
         cdrs = self._link_cdrs(cycles, moves_by_contract)
+        timings["link"] = round(time.perf_counter() - clock, 1)
         moves = Move.browse(sorted(set(moves_by_contract.values())))
         _logger.info(
             "telephony billing %s: %d invoices, %d CDRs billed, %d contracts skipped",
@@ -369,6 +377,7 @@ class IspTelephonyBilling(models.AbstractModel):
             "lines": len(line_vals)
             + sum(len(m["invoice_line_ids"]) for m in new_moves),
             "cdrs": cdrs,
+            "timings": timings,
         }
 
     def _link_cdrs(self, cycles, moves_by_contract):
