@@ -50,25 +50,32 @@ SELECT l.contract_id, c.bucket_id, sum(c.franchise_seconds)
  GROUP BY 1, 2
 """
 
-_LINK_LINES = """
-UPDATE isp_cdr c
-   SET invoice_id = b.move_id, invoice_line_id = a.aml_id, billed = true
+# The CDRs a run bills: unbilled, rated or free, in the line's cycle.
+_TO_LINK = """
+SELECT c.id, b.move_id, c.rating_plan_id, c.dest_class
   FROM unnest(%s::int[], %s::timestamp[], %s::timestamp[], %s::int[])
        AS b(line_id, s, e, move_id)
-  JOIN unnest(%s::int[], %s::int[], %s::varchar[], %s::int[])
-       AS a(move_id, plan_id, dc, aml_id) ON a.move_id = b.move_id
- WHERE c.line_id = b.line_id AND c.connect_time >= b.s AND c.connect_time < b.e
-   AND c.invoice_id IS NULL AND c.rating_status IN ('rated', 'free')
-   AND c.rating_plan_id = a.plan_id AND c.dest_class = a.dc
+  JOIN isp_cdr c ON c.line_id = b.line_id
+       AND c.connect_time >= b.s AND c.connect_time < b.e
+ WHERE c.invoice_id IS NULL AND c.rating_status IN ('rated', 'free')
 """
-
-_LINK_REST = """
+# Links go through a temporary table and one UPDATE joined on the id (a join
+# on line and time inside the UPDATE gets nested-loop plans over the table).
+_CREATE_LINKS = """
+CREATE TEMP TABLE IF NOT EXISTS isp_cdr_billing_link (
+    id int, move_id int, aml_id int
+) ON COMMIT DROP;
+TRUNCATE isp_cdr_billing_link;
+"""
+_INSERT_LINKS = """
+INSERT INTO isp_cdr_billing_link
+SELECT * FROM unnest(%s::int[], %s::int[], %s::int[])
+"""
+_LINK = """
 UPDATE isp_cdr c
-   SET invoice_id = b.move_id, billed = true
-  FROM unnest(%s::int[], %s::timestamp[], %s::timestamp[], %s::int[])
-       AS b(line_id, s, e, move_id)
- WHERE c.line_id = b.line_id AND c.connect_time >= b.s AND c.connect_time < b.e
-   AND c.invoice_id IS NULL AND c.rating_status IN ('rated', 'free')
+   SET invoice_id = v.move_id, invoice_line_id = v.aml_id, billed = true
+  FROM isp_cdr_billing_link v
+ WHERE c.id = v.id AND c.invoice_id IS NULL
 """
 
 
@@ -398,14 +405,22 @@ class IspTelephonyBilling(models.AbstractModel):
             """,
             [move_ids],
         )
-        aml = list(zip(*cr.fetchall(), strict=True)) or [[], [], [], []]
+        aml = {(move, plan, dc): line for move, plan, dc, line in cr.fetchall()}
         line_ids = [i for i, c in cycles.items() if c[0] in moves_by_contract]
         arrays = self._arrays(cycles, line_ids)
         arrays.append([moves_by_contract[cycles[i][0]] for i in line_ids])
-        cr.execute(_LINK_LINES, arrays + [list(col) for col in aml])
+        cr.execute(_TO_LINK, arrays)
+        ids, moves, lines = [], [], []
+        for cdr_id, move_id, plan_id, dest_class in cr.fetchall():
+            ids.append(cdr_id)
+            moves.append(move_id)
+            lines.append(aml.get((move_id, plan_id, dest_class)))
+        cr.execute(_CREATE_LINKS)
+        cr.execute(_INSERT_LINKS, [ids, moves, lines])
+        cr.execute("ANALYZE isp_cdr_billing_link")
+        cr.execute(_LINK)
         count = cr.rowcount
-        cr.execute(_LINK_REST, arrays)
-        count += cr.rowcount
+        cr.execute("TRUNCATE isp_cdr_billing_link")
         self.env["isp.cdr"].invalidate_model(
             ["invoice_id", "invoice_line_id", "billed"]
         )
