@@ -15,6 +15,7 @@ from odoo.exceptions import UserError
 
 from ..tools import billing
 from .isp_telephony_destination_class import DEST_CLASSES
+from .isp_telephony_rating import copy_rows
 
 _logger = logging.getLogger(__name__)
 
@@ -52,6 +53,23 @@ SELECT l.contract_id, c.bucket_id, sum(c.franchise_seconds)
 
 # The CDRs a run bills: unbilled, rated or free, in the line's cycle.
 _TO_LINK = """
+SELECT c.id, b.move_id, c.rating_plan_id, c.dest_class
+  FROM unnest(%s::int[], %s::timestamp[], %s::timestamp[], %s::int[])
+       AS b(line_id, s, e, move_id)
+  JOIN isp_cdr c ON c.line_id = b.line_id
+       AND c.connect_time >= b.s AND c.connect_time < b.e
+ WHERE c.invoice_id IS NULL AND c.rating_status IN ('rated', 'free')
+"""
+# Links go through a temporary table and one UPDATE joined on the id (a join
+# on line and time inside the UPDATE gets nested-loop plans over the table).
+_CREATE_LINKS = """
+CREATE TEMP TABLE IF NOT EXISTS isp_cdr_billing_link (
+    id int, move_id int, aml_id int
+) ON COMMIT DROP;
+TRUNCATE isp_cdr_billing_link;
+"""
+_COPY_LINKS = "COPY isp_cdr_billing_link FROM STDIN"
+_LINK = """
 SELECT c.id, b.move_id, c.rating_plan_id, c.dest_class
   FROM unnest(%s::int[], %s::timestamp[], %s::timestamp[], %s::int[])
        AS b(line_id, s, e, move_id)
@@ -410,13 +428,12 @@ class IspTelephonyBilling(models.AbstractModel):
         arrays = self._arrays(cycles, line_ids)
         arrays.append([moves_by_contract[cycles[i][0]] for i in line_ids])
         cr.execute(_TO_LINK, arrays)
-        ids, moves, lines = [], [], []
-        for cdr_id, move_id, plan_id, dest_class in cr.fetchall():
-            ids.append(cdr_id)
-            moves.append(move_id)
-            lines.append(aml.get((move_id, plan_id, dest_class)))
+        rows = [
+            (cdr_id, move_id, aml.get((move_id, plan_id, dest_class)))
+            for cdr_id, move_id, plan_id, dest_class in cr.fetchall()
+        ]
         cr.execute(_CREATE_LINKS)
-        cr.execute(_INSERT_LINKS, [ids, moves, lines])
+        copy_rows(cr, _COPY_LINKS, rows)
         cr.execute("ANALYZE isp_cdr_billing_link")
         cr.execute(_LINK)
         count = cr.rowcount

@@ -4,6 +4,7 @@
 back in batches. No call is rated here: the rule lives in the core."""
 
 import dataclasses
+import io
 import logging
 from functools import lru_cache
 
@@ -16,8 +17,8 @@ _logger = logging.getLogger(__name__)
 
 # Lines whose CDRs are fetched in one query: bounds memory (~1 KB per CDR).
 LINE_CHUNK = 2000
-# Rows per INSERT into the temporary result table.
-WRITE_CHUNK = 20000
+# Rows per COPY into the temporary result table.
+WRITE_CHUNK = 50000
 # CDR direction -> direction of the rating core. Internal calls go to another
 # line of the company: outbound to an on-net number.
 DIRECTIONS = {
@@ -53,12 +54,7 @@ CREATE TEMP TABLE IF NOT EXISTS isp_cdr_rating_result (
 ) ON COMMIT DROP;
 TRUNCATE isp_cdr_rating_result;
 """
-_INSERT_TEMP = """
-INSERT INTO isp_cdr_rating_result
-SELECT * FROM unnest(%s::int[], %s::varchar[], %s::int[], %s::varchar[],
-                     %s::int[], %s::int[], %s::date[], %s::int[], %s::int[],
-                     %s::int[], %s::int[], %s::bigint[], %s::int[])
-"""
+_COPY_TEMP = "COPY isp_cdr_rating_result FROM STDIN"
 _UPDATE = """
 UPDATE isp_cdr c
    SET rating_status = v.st, rating_plan_id = v.pl, dest_class = v.dc,
@@ -81,12 +77,25 @@ def _area_code(e164, country):
     return phone.parse(e164, country).area_code
 
 
+def _copy_field(value):
+    return "\\N" if value is None else str(value)
+
+
+def copy_rows(cr, statement, rows):
+    """COPY ``rows`` (tuples of ints, short strings and None) into a table:
+    an order of magnitude cheaper than adapting arrays of parameters."""
+    if not rows:
+        return
+    text = "".join("\t".join(map(_copy_field, row)) + "\n" for row in rows)
+    cr.copy_expert(statement, io.StringIO(text))
+
+
 class _Writer:
-    """Collects results column by column and writes them in batches."""
+    """Collects changed results and writes them back in one UPDATE."""
 
     def __init__(self, cr):
         self.cr = cr
-        self.columns = [[] for _ in range(13)]
+        self.rows = []
         self.count = 0
         cr.execute(_CREATE_TEMP)
 
@@ -105,31 +114,31 @@ class _Writer:
         )
         if signature == current:
             return
-        values = (
-            result.call_id,
-            result.status,
-            plan_id,
-            result.dest_class,
-            result.rate_id,
-            result.bucket_id,
-            cycle,
-            result.rounded_seconds,
-            result.franchise_seconds,
-            result.excess_seconds,
-            currency_id,
-            result.charge_minor,
-            result.currency_digits,
+        self.rows.append(
+            (
+                result.call_id,
+                result.status,
+                plan_id,
+                result.dest_class,
+                result.rate_id,
+                result.bucket_id,
+                cycle,
+                result.rounded_seconds,
+                result.franchise_seconds,
+                result.excess_seconds,
+                currency_id,
+                result.charge_minor,
+                result.currency_digits,
+            )
         )
-        for column, value in zip(self.columns, values, strict=True):
-            column.append(value)
-        if len(self.columns[0]) >= WRITE_CHUNK:
+        if len(self.rows) >= WRITE_CHUNK:
             self.flush()
 
     def flush(self):
-        if self.columns[0]:
-            self.cr.execute(_INSERT_TEMP, self.columns)
-            self.count += len(self.columns[0])
-            self.columns = [[] for _ in range(13)]
+        if self.rows:
+            copy_rows(self.cr, _COPY_TEMP, self.rows)
+            self.count += len(self.rows)
+            self.rows = []
 
     def finish(self):
         self.flush()
