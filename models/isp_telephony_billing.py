@@ -226,14 +226,12 @@ class IspTelephonyBilling(models.AbstractModel):
     @api.model
     def _blocking_reason(self, summary):
         if summary["no_rate"]:
-            return (
-                self.env._(
-                    "%s calls have no rate: add a rate to the plan, then run again."
-                )
-                % summary["no_rate"]
+            return self.env._(
+                "%s calls have no rate: add a rate to the plan, then run again.",
+                summary["no_rate"],
             )
         if summary["unrated"]:
-            return self.env._("%s calls could not be rated.") % summary["unrated"]
+            return self.env._("%s calls could not be rated.", summary["unrated"])
         return ""
 
     # ------------------------------------------------------------------
@@ -287,14 +285,13 @@ class IspTelephonyBilling(models.AbstractModel):
         labels = dict(DEST_CLASSES)
         name = self.env._(
             "Telephony overage - %(plan)s - %(class)s - %(cycle)s: "
-            "%(calls)s calls, %(minutes)s min beyond the franchise"
-        ) % {
-            "plan": plan.name,
-            "class": labels.get(dest_class, dest_class),
-            "cycle": cycle_text,
-            "calls": calls,
-            "minutes": billing.minutes(excess),
-        }
+            "%(calls)s calls, %(minutes)s min beyond the franchise",
+            plan=plan.name,
+            **{"class": labels.get(dest_class, dest_class)},
+            cycle=cycle_text,
+            calls=calls,
+            minutes=billing.minutes(excess),
+        )
         return {
             "product_id": plan.product_id.id,
             "name": name,
@@ -340,7 +337,7 @@ class IspTelephonyBilling(models.AbstractModel):
         for contract in contracts:
             summary = to_bill[contract.id]
             move_id = existing.get(contract.id)
-            cycle_text = self.env._("cycle ending %s") % summary["reset"].isoformat()
+            cycle_text = self.env._("cycle ending %s", summary["reset"].isoformat())
             vals = [
                 self._invoice_line_vals(
                     plans.browse(plan_id), dc, calls, excess, charge, cycle_text
@@ -356,11 +353,9 @@ class IspTelephonyBilling(models.AbstractModel):
             else:
                 currency = contract.currency_id
             if any(c != currency for c in currencies):
-                skipped[contract.id] = (
-                    self.env._(
-                        "The plan's currency differs from the invoice currency %s."
-                    )
-                    % currency.name
+                skipped[contract.id] = self.env._(
+                    "The plan's currency differs from the invoice currency %s.",
+                    currency.name,
                 )
                 continue
             if move_id:
@@ -451,7 +446,13 @@ class IspTelephonyBilling(models.AbstractModel):
         month = billing.month_start(today)
         if today.day < 26:
             month = billing.previous_month(today)
-        for company in self.env["res.company"].search([]):
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT DISTINCT company_id FROM isp_sip_line"
+            " WHERE billing_plan_id IS NOT NULL"
+        )
+        company_ids = [row[0] for row in self.env.cr.fetchall()]
+        for company in self.env["res.company"].browse(company_ids):
             result = self.with_company(company)._generate(month, company=company)
             for contract_id, reason in result["skipped"].items():
                 _logger.warning(

@@ -106,8 +106,11 @@ class IspTelephonyPlan(models.Model):
                 plan._core_plan()
             except ValueError as exc:
                 raise ValidationError(
-                    self.env._("Plan %(plan)s cannot rate calls: %(error)s")
-                    % {"plan": plan.display_name, "error": exc}
+                    self.env._(
+                        "Plan %(plan)s cannot rate calls: %(error)s",
+                        plan=plan.display_name,
+                        error=exc,
+                    )
                 ) from exc
 
     @api.constrains("min_billable_seconds", "currency_id")
