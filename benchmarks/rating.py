@@ -165,7 +165,7 @@ def populate(env, contracts, cdrs):
                CASE WHEN (g / 7) %% 4 = 0 THEN 'in' ELSE 'out' END,
                l.caller_id_e164, d.number, d.number,
                timestamp '2026-02-01 03:00:00'
-                 + make_interval(secs => (g * 7919) %% (52 * 86400)),
+                 + make_interval(secs => (g::bigint * 7919) %% (52 * 86400)),
                CASE WHEN (g / 3) %% 5 = 0 THEN 0 ELSE 1 + (g * 31) %% 600 END,
                CASE WHEN (g / 3) %% 5 = 0 THEN 'no_answer' ELSE 'answered' END,
                0.01, l.id, l.contract_id, l.partner_id
