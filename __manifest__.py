@@ -52,6 +52,13 @@
         "views/isp_cdr_layout_views.xml",
         "views/isp_telephony_integration_cdr_views.xml",
         "wizards/isp_cdr_upload_wizard.xml",
+        "data/isp_telephony_destination_class_data.xml",
+        "views/isp_telephony_plan_views.xml",
+        "views/isp_telephony_rate_views.xml",
+        "views/isp_telephony_destination_class_views.xml",
+        "views/account_move_views.xml",
+        "wizards/isp_telephony_billing_wizard.xml",
+        "report/call_statement_report.xml",
         "views/isp_telephony_menus.xml",
     ],
     "demo": [

@@ -27,3 +27,10 @@ from . import isp_call_outcome
 from . import isp_call_log
 from . import res_users
 from . import account_partial_reconcile
+from . import isp_telephony_destination_class
+from . import isp_telephony_rate
+from . import isp_telephony_plan_bucket
+from . import isp_telephony_rating
+from . import isp_telephony_billing
+from . import account_move
+from . import account_move_line

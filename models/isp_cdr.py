@@ -5,8 +5,15 @@ from odoo.exceptions import UserError
 from odoo.osv import expression
 
 from ..tools import phone
+from .isp_telephony_destination_class import DEST_CLASSES
 
 DIRECTIONS = [("in", "Inbound"), ("out", "Outbound"), ("internal", "Internal")]
+RATING_STATUSES = [
+    ("unrated", "Unrated"),
+    ("rated", "Rated"),
+    ("free", "Free"),
+    ("no_rate", "No Rate"),
+]
 DISPOSITIONS = [
     ("answered", "Answered"),
     ("no_answer", "No Answer"),
@@ -62,6 +69,66 @@ class IspCdr(models.Model):
     partner_id = fields.Many2one(
         "res.partner", string="Customer", readonly=True, index=True
     )
+    # Rating (issue 5): written in bulk by isp.telephony.rating, frozen once
+    # billed (invoice_id set). NULL rating_status from SQL inserts = unrated.
+    # Few indexes on purpose: each one slows the bulk rating UPDATE.
+    rating_status = fields.Selection(
+        RATING_STATUSES,
+        default="unrated",
+        readonly=True,
+        help="Rated: priced (maybe 0 inside the franchise). Free: unanswered, "
+        "below the minimum, emergency. No rate: no rate matches, fix the plan.",
+    )
+    rating_plan_id = fields.Many2one(
+        "isp.telephony.plan", string="Rated with Plan", readonly=True
+    )
+    dest_class = fields.Selection(
+        DEST_CLASSES, string="Destination Class", readonly=True
+    )
+    rate_id = fields.Many2one("isp.telephony.rate", readonly=True, ondelete="set null")
+    bucket_id = fields.Many2one(
+        "isp.telephony.plan.bucket",
+        string="Franchise Bucket",
+        readonly=True,
+        ondelete="set null",
+    )
+    cycle_start = fields.Date(
+        readonly=True, help="Local first day of the line's cycle."
+    )
+    rounded_seconds = fields.Integer(readonly=True, help="Seconds after rounding.")
+    franchise_seconds = fields.Integer(
+        readonly=True, help="Rounded seconds covered by the franchise."
+    )
+    excess_seconds = fields.Integer(readonly=True, help="Rounded seconds charged.")
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    charge = fields.Monetary(readonly=True, help="Price of the call to the customer.")
+    margin = fields.Float(
+        readonly=True, digits=(16, 6), help="Charge minus the platform cost."
+    )
+    invoice_id = fields.Many2one(
+        "account.move",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        copy=False,
+    )
+    invoice_line_id = fields.Many2one(
+        "account.move.line",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        copy=False,
+    )
+    billed = fields.Boolean(
+        compute="_compute_billed",
+        store=True,
+        help="Billed on an invoice: its rating never changes again.",
+    )
+
+    @api.depends("invoice_id")
+    def _compute_billed(self):
+        for cdr in self:
+            cdr.billed = bool(cdr.invoice_id)
 
     # Import, search and matching (issue 4) --------------------------------
     import_id = fields.Many2one(

@@ -528,6 +528,10 @@ class IspSipLine(models.Model):
                     changes[line] = changed
             if changes:
                 self._push_changes(changes)
+        # Rating: a new plan, due day or number changes the price of the
+        # line's unbilled calls.
+        if {"billing_plan_id", "due_day", "caller_id_number_id"}.intersection(vals):
+            self.env["isp.telephony.rating"]._rate_lines(self.ids)
         return result
 
     @api.ondelete(at_uninstall=False)

@@ -1,6 +1,12 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools import rating
+
+# Fields of the plan whose change alters the price of calls already rated.
+RATING_FIELDS = frozenset({"min_billable_seconds", "currency_id", "active"})
 
 
 class IspTelephonyPlan(models.Model):
@@ -22,3 +28,137 @@ class IspTelephonyPlan(models.Model):
         required=True,
         default=lambda self: self.env.company.currency_id,
     )
+    product_id = fields.Many2one(
+        "product.product",
+        string="Overage Product",
+        tracking=True,
+        domain="[('sale_ok', '=', True)]",
+        check_company=True,
+        help="Product of the invoice lines that bill this plan's overage "
+        "(Serviço Adicional de Telefonia): its income account and taxes apply.",
+    )
+    min_billable_seconds = fields.Integer(
+        string="Minimum Billable Seconds",
+        default=0,
+        tracking=True,
+        help="Answered calls shorter than this are free and consume no franchise.",
+    )
+    bucket_ids = fields.One2many(
+        "isp.telephony.plan.bucket",
+        "plan_id",
+        string="Franchise",
+        help="Free seconds per cycle, each bucket for one or more destination classes.",
+    )
+    rate_ids = fields.One2many(
+        "isp.telephony.rate",
+        "plan_id",
+        string="Rates",
+        help="Longest matching prefix first, then the class's rate, then the "
+        "default rate (no prefix, no class).",
+    )
+    line_ids = fields.One2many("isp.sip.line", "billing_plan_id", string="Lines")
+    line_count = fields.Integer(compute="_compute_line_count")
+    description = fields.Text()
+
+    _sql_constraints = [
+        (
+            "min_billable_positive",
+            "CHECK(min_billable_seconds >= 0)",
+            "The minimum billable seconds cannot be negative.",
+        ),
+    ]
+
+    @api.depends("line_ids")
+    def _compute_line_count(self):
+        groups = self.env["isp.sip.line"].read_group(
+            [("billing_plan_id", "in", self.ids)],
+            ["billing_plan_id"],
+            ["billing_plan_id"],
+        )
+        counts = {g["billing_plan_id"][0]: g["billing_plan_id_count"] for g in groups}
+        for plan in self:
+            plan.line_count = counts.get(plan.id, 0)
+
+    def _core_plan(self):
+        """The plan as the rating core's :class:`rating.Plan`. Rate and bucket
+        ids are the records' ids. Raises ValueError on an ambiguous table."""
+        self.ensure_one()
+        rates = [rate._core_rate() for rate in self.rate_ids]
+        buckets = [
+            rating.Bucket(
+                bucket.id,
+                bucket.allowance_seconds,
+                frozenset(bucket.dest_class_ids.mapped("code")),
+            )
+            for bucket in self.bucket_ids
+        ]
+        return rating.Plan(
+            self.id,
+            self.min_billable_seconds,
+            buckets,
+            rating.RateTable(rates),
+            self.currency_id.decimal_places,
+        )
+
+    def _check_core_plan(self):
+        for plan in self:
+            try:
+                plan._core_plan()
+            except ValueError as exc:
+                raise ValidationError(
+                    self.env._(
+                        "Plan %(plan)s cannot rate calls: %(error)s",
+                        plan=plan.display_name,
+                        error=exc,
+                    )
+                ) from exc
+
+    @api.constrains("min_billable_seconds", "currency_id")
+    def _check_plan_rates(self):
+        self._check_core_plan()
+
+    def write(self, vals):
+        res = super(
+            IspTelephonyPlan, self.with_context(telephony_no_rerate=True)
+        ).write(vals)
+        if (
+            RATING_FIELDS.intersection(vals)
+            or "rate_ids" in vals
+            or "bucket_ids" in vals
+        ):
+            self._rerate()
+        return res
+
+    def _rerate(self):
+        """Re-rate the unbilled calls of every line on these plans (franchise
+        re-consumed in order); billed calls never change."""
+        if self.env.context.get("telephony_no_rerate") or not self.ids:
+            return
+        lines = (
+            self.env["isp.sip.line"]
+            .with_context(active_test=False)
+            .sudo()
+            .search([("billing_plan_id", "in", self.ids)])
+        )
+        if lines:
+            self.env["isp.telephony.rating"]._rate_lines(lines.ids)
+
+    def action_view_lines(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Lines"),
+            "res_model": "isp.sip.line",
+            "view_mode": "list,form",
+            "domain": [("billing_plan_id", "=", self.id)],
+        }
+
+    def action_view_cdrs(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Rated calls"),
+            "res_model": "isp.cdr",
+            "view_mode": "list,form",
+            "domain": [("rating_plan_id", "=", self.id)],
+        }

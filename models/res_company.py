@@ -3,6 +3,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.base.models.res_partner import _tz_get
+
 from ..tools import blocking
 
 
@@ -34,6 +36,20 @@ class ResCompany(models.Model):
         default=True,
         help="When off, contracts blocked manually or automatically are left "
         "out of the recurring invoicing until they are released.",
+    )
+
+    # Telephony billing (issue 5)
+    telephony_separate_invoice = fields.Boolean(
+        string="Separate Telephony Invoice",
+        help="Bill telephony overage on its own invoice instead of adding it to "
+        "the contract's draft invoice of the billing month.",
+    )
+    telephony_timezone = fields.Selection(
+        _tz_get,
+        string="Telephony Time Zone",
+        default="America/Sao_Paulo",
+        help="Time zone of the lines' billing cycles: a cycle starts at local "
+        "midnight of the line's due day.",
     )
 
     @api.constrains("telephony_partial_block_days", "telephony_full_block_days")

@@ -18,3 +18,9 @@ class ResConfigSettings(models.TransientModel):
     telephony_blocked_keep_invoicing = fields.Boolean(
         related="company_id.telephony_blocked_keep_invoicing", readonly=False
     )
+    telephony_separate_invoice = fields.Boolean(
+        related="company_id.telephony_separate_invoice", readonly=False
+    )
+    telephony_timezone = fields.Selection(
+        related="company_id.telephony_timezone", readonly=False
+    )

@@ -1,1 +1,3 @@
 from . import isp_cdr_upload_wizard
+from . import isp_telephony_billing_wizard
+from . import isp_telephony_billing_wizard_line

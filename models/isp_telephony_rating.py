@@ -1,0 +1,386 @@
+# Copyright 2026 isp_telephony authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Feeds the rating core (tools/rating.py) from SQL and writes its results
+back in batches. No call is rated here: the rule lives in the core."""
+
+import dataclasses
+import io
+import logging
+from functools import lru_cache
+
+from odoo import api, models
+
+from ..tools import destination as dest
+from ..tools import phone, rating
+
+_logger = logging.getLogger(__name__)
+
+# Lines whose CDRs are fetched in one query: bounds memory (~1 KB per CDR).
+LINE_CHUNK = 2000
+# Rows per COPY into the temporary result table.
+WRITE_CHUNK = 50000
+# CDR direction -> direction of the rating core. Internal calls go to another
+# line of the company: outbound to an on-net number.
+DIRECTIONS = {
+    "out": dest.OUTBOUND_DIRECTION,
+    "in": dest.INBOUND_DIRECTION,
+    "internal": dest.OUTBOUND_DIRECTION,
+    None: dest.OUTBOUND_DIRECTION,
+}
+# Rating columns of isp_cdr written by the rater (and cleared when a line
+# loses its plan).
+RATING_FNAMES = [
+    "rating_status",
+    "rating_plan_id",
+    "dest_class",
+    "rate_id",
+    "bucket_id",
+    "cycle_start",
+    "rounded_seconds",
+    "franchise_seconds",
+    "excess_seconds",
+    "currency_id",
+    "charge",
+    "margin",
+]
+
+# Results go to a temporary table first (no index, no foreign key: cheap
+# inserts), then one UPDATE joins it to isp_cdr: one pass over the table
+# instead of one per batch.
+_CREATE_TEMP = """
+CREATE TEMP TABLE IF NOT EXISTS isp_cdr_rating_result (
+    id int, st varchar, pl int, dc varchar, ra int, bu int, cy date, rs int,
+    fs int, es int, cu int, cm bigint, dg int
+) ON COMMIT DROP;
+TRUNCATE isp_cdr_rating_result;
+"""
+_COPY_TEMP = "COPY isp_cdr_rating_result FROM STDIN"
+_UPDATE = """
+UPDATE isp_cdr c
+   SET rating_status = v.st, rating_plan_id = v.pl, dest_class = v.dc,
+       rate_id = v.ra, bucket_id = v.bu, cycle_start = v.cy,
+       rounded_seconds = v.rs, franchise_seconds = v.fs, excess_seconds = v.es,
+       currency_id = v.cu,
+       charge = v.cm::numeric / power(10::numeric, v.dg),
+       margin = v.cm::numeric / power(10::numeric, v.dg)
+                - COALESCE(c.platform_cost, 0)
+  FROM isp_cdr_rating_result v
+ WHERE c.id = v.id AND c.invoice_id IS NULL
+"""
+
+
+@lru_cache(maxsize=65536)
+def _area_code(e164, country):
+    """The DDD of a line's own number (None when it has none)."""
+    if not e164:
+        return None
+    return phone.parse(e164, country).area_code
+
+
+def _copy_field(value):
+    return "\\N" if value is None else str(value)
+
+
+def copy_rows(cr, statement, rows):
+    """COPY ``rows`` (tuples of ints, short strings and None) into a table:
+    an order of magnitude cheaper than adapting arrays of parameters."""
+    if not rows:
+        return
+    text = "".join("\t".join(map(_copy_field, row)) + "\n" for row in rows)
+    cr.copy_expert(statement, io.StringIO(text))
+
+
+class _Writer:
+    """Collects changed results and writes them back in one UPDATE."""
+
+    def __init__(self, cr):
+        self.cr = cr
+        self.rows = []
+        self.count = 0
+        cr.execute(_CREATE_TEMP)
+
+    def add(self, plan_id, currency_id, cycle, result, current):
+        signature = (
+            result.status,
+            plan_id,
+            result.dest_class,
+            result.rate_id,
+            result.bucket_id,
+            cycle,
+            result.rounded_seconds,
+            result.franchise_seconds,
+            result.excess_seconds,
+            result.charge_minor * 10 ** (6 - result.currency_digits),
+        )
+        if signature == current:
+            return
+        self.rows.append(
+            (
+                result.call_id,
+                result.status,
+                plan_id,
+                result.dest_class,
+                result.rate_id,
+                result.bucket_id,
+                cycle,
+                result.rounded_seconds,
+                result.franchise_seconds,
+                result.excess_seconds,
+                currency_id,
+                result.charge_minor,
+                result.currency_digits,
+            )
+        )
+        if len(self.rows) >= WRITE_CHUNK:
+            self.flush()
+
+    def flush(self):
+        if self.rows:
+            copy_rows(self.cr, _COPY_TEMP, self.rows)
+            self.count += len(self.rows)
+            self.rows = []
+
+    def finish(self):
+        self.flush()
+        if self.count:
+            self.cr.execute("ANALYZE isp_cdr_rating_result")
+            self.cr.execute(_UPDATE)
+        self.cr.execute("TRUNCATE isp_cdr_rating_result")
+
+
+class IspTelephonyRating(models.AbstractModel):
+    _name = "isp.telephony.rating"
+    _description = "Telephony Rating Service"
+
+    @api.model
+    def _rate_lines(self, line_ids, bounds=None, only_unrated=False):
+        """Rate the unbilled CDRs of ``line_ids``, whole cycles at a time.
+
+        ``bounds``: optional ``{line_id: (start_utc, end_utc)}`` to rate one
+        cycle per line (the billing run). Billed CDRs are never written; the
+        franchise they used is taken off their cycle's buckets first, so the
+        unbilled calls consume what is left, in connect-time order.
+        ``only_unrated``: only cycles holding a CDR never rated (the cron).
+        Returns the number of CDRs whose rating changed.
+        """
+        if not line_ids:
+            return 0
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            """
+            SELECT l.id, l.billing_plan_id, l.due_day, l.caller_id_e164,
+                   l.company_id, COALESCE(country.code, 'BR')
+              FROM isp_sip_line l
+              JOIN isp_telephony_integration i ON i.id = l.integration_id
+         LEFT JOIN res_country country ON country.id = i.country_id
+             WHERE l.id = ANY(%s)
+            """,
+            [list(line_ids)],
+        )
+        lines = cr.fetchall()
+        without_plan = [row[0] for row in lines if not row[1]]
+        if without_plan:
+            self._clear_rating(without_plan)
+        lines = [row for row in lines if row[1]]
+        if bounds is not None:
+            lines = [row for row in lines if row[0] in bounds]
+        if not lines:
+            self.env["isp.cdr"].invalidate_model(RATING_FNAMES)
+            return 0
+        plans = self._core_plans({row[1] for row in lines})
+        companies = {row[4] for row in lines}
+        zones = self._company_zones(companies)
+        on_net = self._on_net_numbers(companies)
+        writer = _Writer(cr)
+        for start in range(0, len(lines), LINE_CHUNK):
+            chunk = lines[start : start + LINE_CHUNK]
+            rows_by_line = self._fetch_cdrs(chunk, bounds)
+            for line_id, plan_id, due_day, caller, company_id, country in chunk:
+                rows = rows_by_line.get(line_id)
+                if not rows:
+                    continue
+                plan, currency_id = plans[plan_id]
+                self._rate_line(
+                    writer,
+                    rows,
+                    plan,
+                    currency_id,
+                    due_day,
+                    zones[company_id],
+                    _area_code(caller, country),
+                    country,
+                    on_net[company_id],
+                    only_unrated,
+                )
+        writer.finish()
+        self.env["isp.cdr"].invalidate_model(RATING_FNAMES)
+        return writer.count
+
+    def _rate_line(
+        self,
+        writer,
+        rows,
+        plan,
+        currency_id,
+        due_day,
+        tz_name,
+        area,
+        country,
+        on_net,
+        only_unrated,
+    ):
+        calls = []
+        billed = {}
+        current = {}
+        internal = set()
+        Call = rating.Call
+        for row in rows:
+            (cdr_id, direction, dnis_e164, dnis, connect, billsec, disposition) = row[
+                :7
+            ]
+            dialled = dnis_e164 or dnis or ""
+            if direction == "internal" and dnis_e164:
+                internal.add(dnis_e164)
+            calls.append(
+                Call(
+                    cdr_id,
+                    DIRECTIONS.get(direction, direction),
+                    dialled,
+                    connect,
+                    billsec or 0,
+                    disposition == "answered",
+                )
+            )
+            if row[7]:  # billed: (bucket, franchise seconds)
+                billed[cdr_id] = (row[8], row[9] or 0)
+            else:
+                current[cdr_id] = row[10:20]
+        if internal:
+            on_net = on_net | internal
+        for key, cycle_calls in rating.group_by_cycle(calls, due_day, tz_name).items():
+            todo = [call for call in cycle_calls if call.id not in billed]
+            if not todo:
+                continue
+            if only_unrated and all(
+                current[c.id][0] not in (None, "unrated") for c in todo
+            ):
+                continue
+            cycle_plan = plan
+            used = {}
+            for call in cycle_calls:
+                if call.id in billed:
+                    bucket_id, seconds = billed[call.id]
+                    if bucket_id and seconds:
+                        used[bucket_id] = used.get(bucket_id, 0) + seconds
+            if used:
+                cycle_plan = dataclasses.replace(
+                    plan,
+                    buckets=tuple(
+                        rating.Bucket(
+                            b.id, max(0, b.seconds - used.get(b.id, 0)), b.classes
+                        )
+                        for b in plan.buckets
+                    ),
+                )
+            for result in rating.rate_calls(cycle_plan, todo, area, country, on_net):
+                writer.add(plan.id, currency_id, key, result, current[result.call_id])
+
+    def _fetch_cdrs(self, chunk, bounds):
+        """``{line_id: [row]}``: (id, direction, dnis_e164, dnis, connect_time,
+        billsec, disposition, billed, bucket, franchise, then the current
+        rating signature of unbilled rows)."""
+        cr = self.env.cr
+        columns = """
+            c.id, c.direction, c.dnis_e164, c.dnis, c.connect_time, c.billsec,
+            c.disposition, c.invoice_id IS NOT NULL, c.bucket_id,
+            c.franchise_seconds, c.rating_status, c.rating_plan_id, c.dest_class,
+            c.rate_id, c.bucket_id, to_char(c.cycle_start, 'YYYY-MM-DD'),
+            c.rounded_seconds, c.franchise_seconds, c.excess_seconds,
+            round(c.charge * 1000000)::bigint, c.line_id
+        """
+        ids = [row[0] for row in chunk]
+        if bounds is None:
+            cr.execute(
+                f"SELECT {columns} FROM isp_cdr c WHERE c.line_id = ANY(%s)",
+                [ids],
+            )
+        else:
+            cr.execute(
+                f"""
+                SELECT {columns}
+                  FROM unnest(%s::int[], %s::timestamp[], %s::timestamp[])
+                       AS b(line_id, s, e)
+                  JOIN isp_cdr c ON c.line_id = b.line_id
+                       AND c.connect_time >= b.s AND c.connect_time < b.e
+                """,
+                [ids, [bounds[i][0] for i in ids], [bounds[i][1] for i in ids]],
+            )
+        by_line = {}
+        for row in cr.fetchall():
+            by_line.setdefault(row[20], []).append(row)
+        return by_line
+
+    def _clear_rating(self, line_ids):
+        """Lines without a plan: their unbilled CDRs go back to unrated."""
+        self.env.cr.execute(
+            """
+            UPDATE isp_cdr
+               SET rating_status = 'unrated', rating_plan_id = NULL,
+                   dest_class = NULL, rate_id = NULL, bucket_id = NULL,
+                   cycle_start = NULL, rounded_seconds = 0,
+                   franchise_seconds = 0, excess_seconds = 0, charge = 0,
+                   margin = NULL
+             WHERE line_id = ANY(%s) AND invoice_id IS NULL
+               AND rating_status IS DISTINCT FROM 'unrated'
+            """,
+            [line_ids],
+        )
+
+    def _core_plans(self, plan_ids):
+        plans = (
+            self.env["isp.telephony.plan"]
+            .sudo()
+            .with_context(active_test=False)
+            .browse(plan_ids)
+        )
+        return {plan.id: (plan._core_plan(), plan.currency_id.id) for plan in plans}
+
+    def _company_zones(self, company_ids):
+        companies = self.env["res.company"].sudo().browse(company_ids)
+        return {c.id: c.telephony_timezone or "UTC" for c in companies}
+
+    def _on_net_numbers(self, company_ids):
+        """E.164 numbers of each company's own lines and DIDs."""
+        cr = self.env.cr
+        cr.execute(
+            """
+            SELECT company_id, caller_id_e164 FROM isp_sip_line
+             WHERE company_id = ANY(%s) AND caller_id_e164 IS NOT NULL
+             UNION
+            SELECT company_id, e164 FROM isp_sip_line_did
+             WHERE company_id = ANY(%s) AND e164 IS NOT NULL
+            """,
+            [list(company_ids), list(company_ids)],
+        )
+        numbers = {company_id: set() for company_id in company_ids}
+        for company_id, e164 in cr.fetchall():
+            numbers[company_id].add(e164)
+        return {key: frozenset(value) for key, value in numbers.items()}
+
+    @api.model
+    def _cron_rate_unrated(self):
+        """Rate the cycles that hold CDRs never rated (after an import)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT c.line_id FROM isp_cdr c
+              JOIN isp_sip_line l ON l.id = c.line_id
+             WHERE c.invoice_id IS NULL AND l.billing_plan_id IS NOT NULL
+               AND (c.rating_status IS NULL OR c.rating_status = 'unrated')
+            """
+        )
+        line_ids = [row[0] for row in self.env.cr.fetchall()]
+        count = self._rate_lines(line_ids, only_unrated=True)
+        _logger.info("rated %d CDRs of %d lines", count, len(line_ids))
+        return count
