@@ -26,8 +26,8 @@ SUCCESSOR_DELETE_RULE = "must be canceled before delete"
 class TestOcaContract(oca_test_contract.TestContract):
     def test_invoice_contract_without_lines(self):
         with self.assertRaisesRegex(ValidationError, SUCCESSOR_DELETE_RULE):
-            super().test_invoice_contract_without_lines()
+            return super().test_invoice_contract_without_lines()
 
     def test_onchange_contract_template_id_lines(self):
         with self.assertRaisesRegex(ValidationError, SUCCESSOR_DELETE_RULE):
-            super().test_onchange_contract_template_id_lines()
+            return super().test_onchange_contract_template_id_lines()
