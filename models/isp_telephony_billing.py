@@ -25,6 +25,18 @@ CREATE_CHUNK = 500
 # contract (never a silent zero).
 BILLABLE = ("rated", "free")
 
+# The month's cycle of each line, and the invoice it goes to, are COPYed
+# into a temporary table and ANALYZEd: with real statistics the joins below
+# hash-join it with isp_cdr (one pass), where a join with unnest(...)
+# parameters could get nested loops over the whole table.
+_CREATE_CYCLES = """
+CREATE TEMP TABLE IF NOT EXISTS isp_billing_cycle (
+    line_id int PRIMARY KEY, s timestamp, e timestamp, move_id int
+) ON COMMIT DROP;
+TRUNCATE isp_billing_cycle;
+"""
+_COPY_CYCLES = "COPY isp_billing_cycle FROM STDIN"
+
 _AGGREGATE = """
 SELECT l.contract_id, c.rating_plan_id, c.dest_class,
        count(*), COALESCE(sum(c.billsec), 0), COALESCE(sum(c.rounded_seconds), 0),
@@ -33,7 +45,7 @@ SELECT l.contract_id, c.rating_plan_id, c.dest_class,
        count(*) FILTER (WHERE c.rating_status = 'no_rate'),
        count(*) FILTER (WHERE c.rating_status IS NULL
                           OR c.rating_status = 'unrated')
-  FROM unnest(%s::int[], %s::timestamp[], %s::timestamp[]) AS b(line_id, s, e)
+  FROM isp_billing_cycle b
   JOIN isp_cdr c ON c.line_id = b.line_id
        AND c.connect_time >= b.s AND c.connect_time < b.e
   JOIN isp_sip_line l ON l.id = c.line_id
@@ -43,7 +55,7 @@ SELECT l.contract_id, c.rating_plan_id, c.dest_class,
 
 _FRANCHISE = """
 SELECT l.contract_id, c.bucket_id, sum(c.franchise_seconds)
-  FROM unnest(%s::int[], %s::timestamp[], %s::timestamp[]) AS b(line_id, s, e)
+  FROM isp_billing_cycle b
   JOIN isp_cdr c ON c.line_id = b.line_id
        AND c.connect_time >= b.s AND c.connect_time < b.e
   JOIN isp_sip_line l ON l.id = c.line_id
@@ -54,14 +66,13 @@ SELECT l.contract_id, c.bucket_id, sum(c.franchise_seconds)
 # The CDRs a run bills: unbilled, rated or free, in the line's cycle.
 _TO_LINK = """
 SELECT c.id, b.move_id, c.rating_plan_id, c.dest_class
-  FROM unnest(%s::int[], %s::timestamp[], %s::timestamp[], %s::int[])
-       AS b(line_id, s, e, move_id)
+  FROM isp_billing_cycle b
   JOIN isp_cdr c ON c.line_id = b.line_id
        AND c.connect_time >= b.s AND c.connect_time < b.e
- WHERE c.invoice_id IS NULL AND c.rating_status IN ('rated', 'free')
+ WHERE b.move_id IS NOT NULL
+   AND c.invoice_id IS NULL AND c.rating_status IN ('rated', 'free')
 """
-# Links go through a temporary table and one UPDATE joined on the id (a join
-# on line and time inside the UPDATE gets nested-loop plans over the table).
+# Links go through a temporary table and one UPDATE joined on the id.
 _CREATE_LINKS = """
 CREATE TEMP TABLE IF NOT EXISTS isp_cdr_billing_link (
     id int, move_id int, aml_id int
@@ -69,26 +80,6 @@ CREATE TEMP TABLE IF NOT EXISTS isp_cdr_billing_link (
 TRUNCATE isp_cdr_billing_link;
 """
 _COPY_LINKS = "COPY isp_cdr_billing_link FROM STDIN"
-_LINK = """
-SELECT c.id, b.move_id, c.rating_plan_id, c.dest_class
-  FROM unnest(%s::int[], %s::timestamp[], %s::timestamp[], %s::int[])
-       AS b(line_id, s, e, move_id)
-  JOIN isp_cdr c ON c.line_id = b.line_id
-       AND c.connect_time >= b.s AND c.connect_time < b.e
- WHERE c.invoice_id IS NULL AND c.rating_status IN ('rated', 'free')
-"""
-# Links go through a temporary table and one UPDATE joined on the id (a join
-# on line and time inside the UPDATE gets nested-loop plans over the table).
-_CREATE_LINKS = """
-CREATE TEMP TABLE IF NOT EXISTS isp_cdr_billing_link (
-    id int, move_id int, aml_id int
-) ON COMMIT DROP;
-TRUNCATE isp_cdr_billing_link;
-"""
-_INSERT_LINKS = """
-INSERT INTO isp_cdr_billing_link
-SELECT * FROM unnest(%s::int[], %s::int[], %s::int[])
-"""
 _LINK = """
 UPDATE isp_cdr c
    SET invoice_id = v.move_id, invoice_line_id = v.aml_id, billed = true
@@ -142,6 +133,18 @@ class IspTelephonyBilling(models.AbstractModel):
         ids = list(cycles) if ids is None else ids
         return [ids, [cycles[i][2] for i in ids], [cycles[i][3] for i in ids]]
 
+    def _load_cycles(self, cycles, moves_by_contract=None):
+        """Fill the temporary table isp_billing_cycle (see _CREATE_CYCLES)."""
+        cr = self.env.cr
+        moves = moves_by_contract or {}
+        cr.execute(_CREATE_CYCLES)
+        copy_rows(
+            cr,
+            _COPY_CYCLES,
+            [(line_id, c[2], c[3], moves.get(c[0])) for line_id, c in cycles.items()],
+        )
+        cr.execute("ANALYZE isp_billing_cycle")
+
     @api.model
     def _summaries(self, billing_month, contract_ids=None, company=None, rate=True):
         """Rate the month's cycles (unless ``rate`` is False) and sum the
@@ -153,7 +156,8 @@ class IspTelephonyBilling(models.AbstractModel):
             bounds = {line: (c[2], c[3]) for line, c in cycles.items()}
             self.env["isp.telephony.rating"]._rate_lines(list(cycles), bounds=bounds)
         cr = self.env.cr
-        cr.execute(_AGGREGATE, self._arrays(cycles))
+        self._load_cycles(cycles)
+        cr.execute(_AGGREGATE)
         summaries = {}
         for (
             contract_id,
@@ -217,7 +221,7 @@ class IspTelephonyBilling(models.AbstractModel):
             for bucket in allowance.get(plan_id, ()):
                 slot = summary["buckets"].setdefault(bucket.id, [0, 0])
                 slot[1] += bucket.allowance_seconds
-        cr.execute(_FRANCHISE, self._arrays(cycles))
+        cr.execute(_FRANCHISE)
         for contract_id, bucket_id, used in cr.fetchall():
             summary = summaries.get(contract_id)
             if summary is not None:
@@ -419,10 +423,8 @@ class IspTelephonyBilling(models.AbstractModel):
             [move_ids],
         )
         aml = {(move, plan, dc): line for move, plan, dc, line in cr.fetchall()}
-        line_ids = [i for i, c in cycles.items() if c[0] in moves_by_contract]
-        arrays = self._arrays(cycles, line_ids)
-        arrays.append([moves_by_contract[cycles[i][0]] for i in line_ids])
-        cr.execute(_TO_LINK, arrays)
+        self._load_cycles(cycles, moves_by_contract)
+        cr.execute(_TO_LINK)
         rows = [
             (cdr_id, move_id, aml.get((move_id, plan_id, dest_class)))
             for cdr_id, move_id, plan_id, dest_class in cr.fetchall()

@@ -70,14 +70,13 @@ class IspTelephonyPlan(models.Model):
 
     @api.depends("line_ids")
     def _compute_line_count(self):
-        groups = self.env["isp.sip.line"].read_group(
-            [("billing_plan_id", "in", self.ids)],
-            ["billing_plan_id"],
-            ["billing_plan_id"],
+        counts = dict(
+            self.env["isp.sip.line"]._read_group(
+                [("billing_plan_id", "in", self.ids)], ["billing_plan_id"], ["__count"]
+            )
         )
-        counts = {g["billing_plan_id"][0]: g["billing_plan_id_count"] for g in groups}
         for plan in self:
-            plan.line_count = counts.get(plan.id, 0)
+            plan.line_count = counts.get(plan._origin, 0)
 
     def _core_plan(self):
         """The plan as the rating core's :class:`rating.Plan`. Rate and bucket

@@ -169,6 +169,7 @@ class TestBilling(BillingCase):
         self.cdr(MOBILE, 60, 0, line=other_line)
         result = self.generate(contracts=other)
         self.assertEqual(result["moves"].telephony_contract_id, other)
+        self.assertEqual(self.plan.line_count, 2)
         self.assertAlmostEqual(result["moves"].amount_untaxed, 1.80)
 
     def test_wizard_preview_then_generate(self):

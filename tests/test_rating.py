@@ -6,6 +6,7 @@ with hand-computed results, cycles in the company's time zone, re-rating."""
 from datetime import datetime
 
 from odoo.exceptions import ValidationError
+from odoo.tests import new_test_user
 
 from .billing_common import LOCAL, MOBILE, NATIONAL, USA, BillingCase
 
@@ -163,3 +164,41 @@ class TestRating(BillingCase):
         self.assertEqual(call.rating_status, "rated")
         # Nothing changed: nothing is written again.
         self.assertEqual(self.env["isp.telephony.rating"]._cron_rate_unrated(), 0)
+
+    def test_rates_and_buckets_stay_in_their_company(self):
+        company_b = self.env["res.company"].create({"name": "ISP B"})
+        plan_b = self.env["isp.telephony.plan"].create(
+            {
+                "name": "B plan",
+                "company_id": company_b.id,
+                "rate_ids": [(0, 0, {"price_per_minute": 1.0})],
+                "bucket_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "B",
+                            "allowance_seconds": 60,
+                            "dest_class_ids": [(6, 0, self.classes["local_fixed"].ids)],
+                        },
+                    )
+                ],
+            }
+        )
+        user_a = new_test_user(
+            self.env,
+            login="tel_rates_a",
+            groups="base.group_user,isp_telephony.group_telephony_manager",
+            company_id=self.company.id,
+            company_ids=[(6, 0, self.company.ids)],
+        )
+        env_a = self.env(user=user_a)
+        self.assertFalse(
+            env_a["isp.telephony.rate"].search([("plan_id", "=", plan_b.id)])
+        )
+        self.assertFalse(
+            env_a["isp.telephony.plan.bucket"].search([("plan_id", "=", plan_b.id)])
+        )
+        self.assertTrue(
+            env_a["isp.telephony.rate"].search([("plan_id", "=", self.plan.id)])
+        )
