@@ -28,6 +28,7 @@ from . import isp_call_log
 from . import res_users
 from . import account_partial_reconcile
 from . import isp_telephony_destination_class
+from . import isp_telephony_plan_part_mixin
 from . import isp_telephony_rate
 from . import isp_telephony_plan_bucket
 from . import isp_telephony_rating

@@ -9,6 +9,7 @@ class IspTelephonyPlanBucket(models.Model):
     of the calls."""
 
     _name = "isp.telephony.plan.bucket"
+    _inherit = ["isp.telephony.plan.part.mixin"]
     _description = "Telephony Franchise Bucket"
     _order = "plan_id, sequence, id"
 
@@ -56,21 +57,3 @@ class IspTelephonyPlanBucket(models.Model):
     @api.constrains("dest_class_ids", "allowance_seconds", "plan_id")
     def _check_plan(self):
         self.plan_id._check_core_plan()
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        buckets = super().create(vals_list)
-        buckets.plan_id._rerate()
-        return buckets
-
-    def write(self, vals):
-        plans = self.plan_id
-        res = super().write(vals)
-        (plans | self.plan_id)._rerate()
-        return res
-
-    def unlink(self):
-        plans = self.plan_id
-        res = super().unlink()
-        plans.exists()._rerate()
-        return res

@@ -12,6 +12,7 @@ class IspTelephonyRate(models.Model):
     (the plan's default rate)."""
 
     _name = "isp.telephony.rate"
+    _inherit = ["isp.telephony.plan.part.mixin"]
     _description = "Telephony Rate"
     _order = "plan_id, sequence, prefix, id"
 
@@ -107,21 +108,3 @@ class IspTelephonyRate(models.Model):
     )
     def _check_plan(self):
         self.plan_id._check_core_plan()
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        rates = super().create(vals_list)
-        rates.plan_id._rerate()
-        return rates
-
-    def write(self, vals):
-        plans = self.plan_id
-        res = super().write(vals)
-        (plans | self.plan_id)._rerate()
-        return res
-
-    def unlink(self):
-        plans = self.plan_id
-        res = super().unlink()
-        plans.exists()._rerate()
-        return res
