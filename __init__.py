@@ -4,3 +4,4 @@ from . import models
 from . import wizards
 from . import cli
 from . import report
+from .hooks import uninstall_hook

@@ -17,6 +17,7 @@
         # OCA termination (is_terminated) drives the Cancelled service status
         "contract_termination",
     ],
+    "uninstall_hook": "uninstall_hook",
     "external_dependencies": {"python": ["phonenumbers", "requests", "panoramisk"]},
     "data": [
         "security/isp_telephony_security.xml",

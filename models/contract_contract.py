@@ -91,18 +91,28 @@ class ContractContract(models.Model):
     def _compute_isp_cdr_count(self):
         counts = dict(
             self.env["isp.cdr"]._read_group(
-                [("contract_id", "in", self.ids)], ["contract_id"], ["__count"]
+                self._isp_cdr_domain(), ["contract_id"], ["__count"]
             )
         )
         for contract in self:
             contract.isp_cdr_count = counts.get(contract, 0)
+
+    def _isp_cdr_domain(self):
+        """The contracts' calls, through their lines (a call's contract is
+        its line's; isp_cdr is indexed on the line, not the contract)."""
+        lines = (
+            self.env["isp.sip.line"]
+            .with_context(active_test=False)
+            .search([("contract_id", "in", self.ids)])
+        )
+        return [("line_id", "in", lines.ids), ("contract_id", "in", self.ids)]
 
     def action_view_isp_cdrs(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "isp_telephony.action_isp_cdr"
         )
-        action["domain"] = [("contract_id", "=", self.id)]
+        action["domain"] = self._isp_cdr_domain()
         action["context"] = {}
         return action
 

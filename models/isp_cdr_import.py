@@ -9,17 +9,27 @@ import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import psycopg2
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import cdr as cdr_core
-from ..tools.cdr_copy import COPY_COLUMNS, NULL, ChunkProducer, CopyReader, text
+from ..tools.cdr_copy import (
+    CHUNK_ROWS,
+    COPY_COLUMNS,
+    NULL,
+    ChunkProducer,
+    CopyReader,
+    text,
+)
 
 _logger = logging.getLogger(__name__)
 
 # Rows written per INSERT ... SELECT: large enough to amortise a statement,
 # small enough to keep the temporary table in memory.
 BATCH_ROWS = 100000
+FIRST_BATCH_ROWS = 10000
 # First key of the advisory locks taken by CDR imports (second key: a hash
 # of the file or of the integration), so they never collide with others.
 LOCK_CLASS_FILE = 7401
@@ -340,6 +350,21 @@ class IspCdrImport(models.Model):
                 self.flush_recordset()
         except cdr_core.CdrFileError as error:
             self._fail(self.env._("The file was not imported: %s", error.reason))
+        except (
+            psycopg2.errors.UniqueViolation,
+            psycopg2.errors.SerializationFailure,
+        ) as error:
+            # Two imports holding the same calls committed at once (e.g.
+            # the same calls in two files): this one keeps nothing, and the
+            # next run finds the other's calls and skips them.
+            _logger.warning("CDR import run %s: concurrent import: %s", self.id, error)
+            self._fail(
+                self.env._(
+                    "Another import wrote some of these calls at the same time; "
+                    "nothing of this one was kept. Import it again: the calls "
+                    "already imported will count as duplicates."
+                )
+            )
         except Exception as error:
             _logger.exception("CDR import run %s failed", self.id)
             self._fail(
@@ -358,16 +383,20 @@ class IspCdrImport(models.Model):
 
     def _write_source(self, source):
         """The set-based writer: parsed rows stream from a parsing thread
-        into a temporary table by ``COPY``, then ``INSERT ... SELECT ... ON
-        CONFLICT DO NOTHING`` joined to the line map, per batch.
-
-        ``create_uid``/``write_uid`` stay empty: each would cost a foreign
-        key check per row, and the run already says who imported (user_id).
+        into a temporary table by ``COPY``, then ``INSERT ... SELECT ...
+        WHERE NOT EXISTS`` joined to the line map, per batch. The ids it
+        writes (integration, company, run, line, contract, customer, user)
+        were read in this transaction: isp.cdr has no foreign key checks
+        (see models/fields.py).
         """
         self.ensure_one()
         cr = self.env.cr
         integration = self.integration_id
         self.env["isp.cdr"]._create_line_map([integration.id])
+        cr.execute(
+            "SELECT 1 FROM isp_telephony_integration WHERE id = %s FOR KEY SHARE",
+            (integration.id,),
+        )
         cr.execute("DROP TABLE IF EXISTS isp_cdr_tmp")
         cr.execute(
             """CREATE TEMP TABLE isp_cdr_tmp (
@@ -392,20 +421,34 @@ class IspCdrImport(models.Model):
         columns = ", ".join(mapping)
         values = ", ".join(mapping.values())
         joins = self.env["isp.cdr"].MATCH_JOINS.format(integration=int(integration.id))
+        # One row per call id: DISTINCT ON drops a call repeated in the
+        # batch, NOT EXISTS the calls already stored: one probe of the unique
+        # index per row (OFFSET 0 keeps it a probe: as an anti-join the
+        # planner may hash the integration's whole call table for each
+        # batch). Measured per 100,000 rows: 1.8 s new / 0.3 s duplicates,
+        # against 2.9 s / 0.8 s with ON CONFLICT's speculative insertion.
+        # Rows go in call id order, so the unique index is filled page by
+        # page instead of at random.
         insert = f"""
             WITH ins AS (
                 INSERT INTO isp_cdr (
                     integration_id, company_id, import_id, {columns},
-                    line_id, contract_id, partner_id, create_date, write_date)
-                SELECT %(integration)s, %(company)s, %(run)s, {values},
+                    line_id, contract_id, partner_id, create_uid, create_date,
+                    write_uid, write_date)
+                SELECT DISTINCT ON (c.call_id)
+                       %(integration)s, %(company)s, %(run)s, {values},
                        COALESCE(ma.line_id, mt.line_id, mn.line_id),
                        COALESCE(ma.contract_id, mt.contract_id, mn.contract_id),
                        COALESCE(ma.partner_id, mt.partner_id, mn.partner_id),
-                       %(now)s, %(now)s
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM isp_cdr_tmp c
                   {joins}
+                 WHERE NOT EXISTS (
+                       SELECT 1 FROM isp_cdr x
+                        WHERE x.integration_id = %(integration)s
+                          AND x.call_id = c.call_id
+                       OFFSET 0)
                  ORDER BY c.call_id
-                ON CONFLICT (integration_id, call_id) DO NOTHING
                 RETURNING line_id
             )
             SELECT count(*), count(*) - count(line_id) FROM ins
@@ -414,16 +457,21 @@ class IspCdrImport(models.Model):
             "integration": integration.id,
             "company": integration.company_id.id,
             "run": self.id,
+            "uid": self.env.uid,
             "now": fields.Datetime.now(),
         }
         copy_sql = f"COPY isp_cdr_tmp ({', '.join(COPY_COLUMNS)}) FROM STDIN"
-        # Rows go in call id order, so the unique index is filled page by
-        # page instead of at random (measured: a third less insert time);
-        # the sort of a batch fits in memory.
+        # The sort of a batch fits in memory; compiling the plan of each
+        # batch (JIT, for its high estimated cost) takes longer than it saves.
         cr.execute("SET LOCAL work_mem = '64MB'")
+        cr.execute("SET LOCAL jit = off")
         read = imported = unmatched = rejected = 0
-        with ChunkProducer(source) as producer:
-            reader = CopyReader(producer, BATCH_ROWS)
+        # The parser may run a whole batch ahead: it parses batch n + 1 while
+        # PostgreSQL inserts batch n (about 20 MB of COPY text in the queue).
+        ahead = BATCH_ROWS // CHUNK_ROWS + 2
+        with ChunkProducer(source, queue_chunks=ahead) as producer:
+            # A short first batch: the database starts while Python parses.
+            reader = CopyReader(producer, FIRST_BATCH_ROWS)
             while not reader.exhausted:
                 reader.next_batch()
                 cr.execute("TRUNCATE isp_cdr_tmp")
@@ -431,7 +479,7 @@ class IspCdrImport(models.Model):
                 if reader.error is not None:
                     raise reader.error
                 if reader.rows:
-                    cr.execute(insert, params)
+                    cr.execute(insert, params, log_exceptions=False)
                     new, lost = cr.fetchone()
                     imported += new
                     unmatched += lost
@@ -439,6 +487,7 @@ class IspCdrImport(models.Model):
                     self._write_rejections(reader.rejections)
                 read += reader.rows + len(reader.rejections)
                 rejected += len(reader.rejections)
+                reader.max_rows = BATCH_ROWS
         cr.execute("DROP TABLE IF EXISTS isp_cdr_tmp")
         cr.execute("DROP TABLE IF EXISTS isp_cdr_line_map")
         self.env["isp.cdr"].invalidate_model()

@@ -19,8 +19,11 @@ from .isp_telephony_rating import copy_rows
 
 _logger = logging.getLogger(__name__)
 
-# Invoices (or invoice lines) created per ORM create() call.
-CREATE_CHUNK = 500
+# Invoices, and invoice lines added to existing invoices, per ORM create()
+# call. Odoo's invoice synchronisation grows faster than the batch: measured
+# (6-line drafts) 146 ms per invoice one by one, 73 ms by 20, 97 ms by 400.
+MOVES_PER_CREATE = 20
+LINES_PER_CREATE = 200
 # Statuses a CDR must have to be billed; unrated and no_rate block the
 # contract (never a silent zero).
 BILLABLE = ("rated", "free")
@@ -376,13 +379,13 @@ class IspTelephonyBilling(models.AbstractModel):
                 new_contracts.append(contract.id)
         Move = self.env["account.move"]
         created = Move
-        for start in range(0, len(new_moves), CREATE_CHUNK):
-            created |= Move.create(new_moves[start : start + CREATE_CHUNK])
+        for start in range(0, len(new_moves), MOVES_PER_CREATE):
+            created |= Move.create(new_moves[start : start + MOVES_PER_CREATE])
         for contract_id, move in zip(new_contracts, created, strict=True):
             moves_by_contract[contract_id] = move.id
         Line = self.env["account.move.line"]
-        for start in range(0, len(line_vals), CREATE_CHUNK):
-            Line.create(line_vals[start : start + CREATE_CHUNK])
+        for start in range(0, len(line_vals), LINES_PER_CREATE):
+            Line.create(line_vals[start : start + LINES_PER_CREATE])
         timings["invoices"] = round(time.perf_counter() - clock, 1)
         clock = time.perf_counter()
         cdrs = self._link_cdrs(cycles, moves_by_contract)

@@ -187,7 +187,10 @@ class TestCdrFileImport(CdrCase):
             raise MemoryError("worker killed")
 
         # Batches of one row: the first batch is inserted before the crash.
-        with patch.object(isp_cdr_import, "BATCH_ROWS", 1):
+        with (
+            patch.object(isp_cdr_import, "FIRST_BATCH_ROWS", 1),
+            patch.object(isp_cdr_import, "BATCH_ROWS", 1),
+        ):
             run._execute(source())
         self.assertEqual(run.state, "failed")
         self.assertIn("MemoryError", run.message)

@@ -1,0 +1,157 @@
+# Copyright 2026 isp_telephony authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""isp_cdr has no foreign key checks (they cost 70 µs of each imported
+call): its references are kept by delete triggers on the referenced tables,
+and the importer's own guarantees. These tests hold both to their word."""
+
+import io
+import os
+from unittest.mock import patch
+
+import psycopg2
+
+from odoo import sql_db
+from odoo.tools import mute_logger
+
+from ..hooks import uninstall_hook
+from ..models import isp_cdr_import
+from ..models.fields import install_delete_guards
+from ..tools import cdr as cdr_core
+from .cdr_common import CdrCase, master_row
+from .test_cdr_import import IN_ROW, OUT_ROW
+
+
+class TestCdrReferences(CdrCase):
+    def _guards(self):
+        self.env.cr.execute(
+            """SELECT c.relname FROM pg_trigger t
+                 JOIN pg_class c ON c.oid = t.tgrelid
+                WHERE t.tgname LIKE 'isp\\_cdr\\_ref\\_%%'"""
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    def _import(self, content, name="calls.csv"):
+        self.write_file(name, content)
+        run = self.pbx._import_cdrs()
+        self.env.cr.postcommit.run()  # the commit: the file is archived
+        return run
+
+    def test_no_foreign_key_but_a_delete_guard_per_referenced_table(self):
+        self.env.cr.execute(
+            "SELECT conname FROM pg_constraint"
+            " WHERE contype = 'f' AND conrelid = 'isp_cdr'::regclass"
+        )
+        self.assertEqual(self.env.cr.fetchall(), [])
+        for table in (
+            "isp_telephony_integration",
+            "res_company",
+            "res_users",
+            "isp_sip_line",
+            "contract_contract",
+            "res_partner",
+            "isp_cdr_import",
+            "isp_telephony_rate",
+            "isp_telephony_plan_bucket",
+            "isp_telephony_plan",
+            "res_currency",
+            "account_move",
+            "account_move_line",
+        ):
+            self.assertIn(table, self._guards())
+
+    def test_deleted_run_line_and_customer_leave_the_calls_unlinked(self):
+        run = self._import(OUT_ROW + IN_ROW)
+        calls = self.cdrs(run)
+        self.assertEqual(len(calls), 2)
+        outbound = calls.filtered(lambda c: c.direction == "out")
+        self.assertEqual(outbound.line_id, self.line_a)
+        # A customer whose calls are not on a contract (e.g. merged away).
+        walk_in = self.env["res.partner"].create({"name": "Walk-in"})
+        outbound.write({"partner_id": walk_in.id})
+        walk_in.unlink()
+        run.unlink()
+        self.env.invalidate_all()
+        self.assertEqual(len(calls.exists()), 2, "calls are never deleted with a run")
+        self.assertFalse(calls.import_id)
+        self.assertFalse(outbound.partner_id)
+        self.assertEqual(outbound.line_id, self.line_a)
+
+    def test_an_integration_with_calls_cannot_be_deleted(self):
+        other = self.env["isp.telephony.integration"].create(
+            {"name": "Old PBX", "gateway": "asterisk", "area_code": "31"}
+        )
+        self.env["isp.cdr"].create(
+            {
+                "integration_id": other.id,
+                "company_id": self.company.id,
+                "call_id": "old-1",
+            }
+        )
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(psycopg2.errors.ForeignKeyViolation) as caught,
+            self.env.cr.savepoint(),
+        ):
+            other.unlink()
+            self.env.flush_all()
+        # The same error Odoo turns into "another model requires the record".
+        self.assertEqual(caught.exception.diag.table_name, "isp_cdr")
+        self.assertEqual(
+            caught.exception.diag.constraint_name, "isp_cdr_integration_id_fkey"
+        )
+        self.assertTrue(other.exists())
+
+    def test_uninstall_drops_the_guards_from_other_tables(self):
+        self.assertIn("res_partner", self._guards())
+        uninstall_hook(self.env)
+        self.assertEqual(self._guards(), set())
+        # A partner can still be deleted once the module's triggers are gone.
+        self.env["res.partner"].create({"name": "Gone"}).unlink()
+        install_delete_guards(self.env["isp.cdr"])
+        self.assertIn("res_partner", self._guards())
+
+    def test_repeated_rows_in_a_file_and_across_batches(self):
+        third = master_row(
+            "3135000002", "190", "2024-05-04 08:00:00", "2024-05-04 08:00:30", 30
+        )
+        run = self._import(OUT_ROW + OUT_ROW + IN_ROW)
+        self.assertEqual((run.count_imported, run.count_duplicate), (2, 1))
+        # Batches of one row: the second batch sees what the first wrote.
+        with (
+            patch.object(isp_cdr_import, "FIRST_BATCH_ROWS", 1),
+            patch.object(isp_cdr_import, "BATCH_ROWS", 1),
+        ):
+            again = self._import(IN_ROW + third + third, name="more.csv")
+        self.assertEqual(again.state, "done")
+        self.assertEqual((again.count_imported, again.count_duplicate), (1, 2))
+        self.assertEqual(len(self.cdrs()), 3)
+
+    def test_calls_committed_meanwhile_by_another_import(self):
+        """Another worker commits some of the same calls while this import
+        runs (the same calls in two files): this run keeps nothing and says
+        so; the file stays for the next run, which counts them duplicates."""
+        layout = self.master_layout._get_layout(self.pbx)
+        call_id = next(cdr_core.iter_file(io.BytesIO(OUT_ROW.encode()), layout)).call_id
+        self.env["isp.cdr"].search([]).exists()  # this transaction's snapshot
+        other = sql_db.db_connect(self.env.cr.dbname).cursor()
+        try:
+            other.execute(
+                """INSERT INTO isp_cdr (integration_id, company_id, call_id)
+                   VALUES (%s, %s, %s) RETURNING id""",
+                (self.pbx.id, self.company.id, call_id),
+            )
+            other_id = other.fetchone()[0]
+            other.commit()
+            path = self.write_file("overlap.csv", OUT_ROW + IN_ROW)
+            with mute_logger("odoo.addons.isp_telephony.models.isp_cdr_import"):
+                run = self.pbx._import_cdrs()
+            self.assertEqual(run.state, "failed")
+            self.assertIn("Another import wrote some of these calls", run.message)
+            self.assertFalse(self.cdrs(run))
+            self.env.cr.postcommit.run()
+            self.assertTrue(os.path.exists(path), "the file stays for the next run")
+        finally:
+            other.execute("DELETE FROM isp_cdr WHERE call_id = %s", (call_id,))
+            other.commit()
+            other.close()
+        self.assertTrue(other_id)
