@@ -20,10 +20,12 @@ from .isp_telephony_rating import copy_rows
 _logger = logging.getLogger(__name__)
 
 # Invoices, and invoice lines added to existing invoices, per ORM create()
-# call. Odoo's invoice synchronisation grows faster than the batch: measured
-# (6-line drafts) 146 ms per invoice one by one, 73 ms by 20, 97 ms by 400.
-MOVES_PER_CREATE = 20
-LINES_PER_CREATE = 200
+# call. Measured over 10,000 six-line drafts: 78 ms per invoice by 500,
+# 92 ms by 20 (on a smaller sample 20 looked better: 73 against 97 ms).
+MOVES_PER_CREATE = 500
+LINES_PER_CREATE = 500
+# Contracts billed per committed chunk by the scheduled run.
+CRON_CHUNK_CONTRACTS = 200
 # Statuses a CDR must have to be billed; unrated and no_rate block the
 # contract (never a silent zero).
 BILLABLE = ("rated", "free")
@@ -444,7 +446,7 @@ class IspTelephonyBilling(models.AbstractModel):
         return count
 
     @api.model
-    def _cron_monthly_billing(self):
+    def _cron_monthly_billing(self, commit=False):
         """Bill the current month from the 26th on (every due day, 1-25, has
         passed: each cycle of the month is closed), else the previous one."""
         today = fields.Date.context_today(self)
@@ -458,7 +460,31 @@ class IspTelephonyBilling(models.AbstractModel):
         )
         company_ids = [row[0] for row in self.env.cr.fetchall()]
         for company in self.env["res.company"].browse(company_ids):
-            result = self.with_company(company)._generate(month, company=company)
+            self.with_company(company)._generate_in_chunks(month, company, commit)
+
+    @api.model
+    def _generate_in_chunks(self, month, company, commit=False):
+        """Bill ``company``'s month ``CRON_CHUNK_CONTRACTS`` contracts at a
+        time, committing after each chunk with ``commit`` (the scheduled
+        action passes it): a run over
+        thousands of contracts never holds one long transaction, and a
+        failure keeps the chunks already billed; running it again bills the
+        rest (a billed call is never billed twice)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT DISTINCT contract_id FROM isp_sip_line
+                WHERE billing_plan_id IS NOT NULL AND contract_id IS NOT NULL
+                  AND company_id = %s ORDER BY contract_id""",
+            (company.id,),
+        )
+        contract_ids = [row[0] for row in self.env.cr.fetchall()]
+        totals = {"moves": 0, "cdrs": 0, "skipped": 0}
+        for start in range(0, len(contract_ids), CRON_CHUNK_CONTRACTS):
+            chunk = contract_ids[start : start + CRON_CHUNK_CONTRACTS]
+            result = self._generate(month, chunk, company)
+            totals["moves"] += len(result["moves"])
+            totals["cdrs"] += result["cdrs"]
+            totals["skipped"] += len(result["skipped"])
             for contract_id, reason in result["skipped"].items():
                 _logger.warning(
                     "telephony billing %s: contract %s skipped: %s",
@@ -466,6 +492,10 @@ class IspTelephonyBilling(models.AbstractModel):
                     contract_id,
                     reason,
                 )
+            if commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            self.env.invalidate_all()
+        return totals
 
     @api.model
     def _check_month(self, billing_month):

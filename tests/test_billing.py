@@ -5,11 +5,13 @@ contract's draft invoice, separate invoices, freeing CDRs, the wizard and
 the call statement."""
 
 from datetime import date, datetime
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo import Command
 
+from ..models import isp_telephony_billing
 from .billing_common import LOCAL, MARCH, MOBILE, USA, BillingCase
 
 
@@ -282,3 +284,23 @@ class TestBilling(BillingCase):
         with freeze_time("2026-03-26"):
             service._cron_monthly_billing()
         self.assertAlmostEqual(moves.search(domain).amount_untaxed, 2.68)
+
+    def test_scheduled_run_bills_in_chunks(self):
+        """The scheduled run bills a chunk of contracts at a time (committed
+        one by one outside tests): every contract is billed once."""
+        other = self.env["contract.contract"].create(
+            {"name": "Second contract", "partner_id": self.partner.id}
+        )
+        line = self.make_line(other, "+553135000009")
+        self.cdr(LOCAL, 400, 60, line=line)
+        self.cdr(LOCAL, 400, 60)
+        service = self.env["isp.telephony.billing"]
+        with patch.object(isp_telephony_billing, "CRON_CHUNK_CONTRACTS", 1):
+            totals = service._generate_in_chunks(date(2026, 3, 1), self.company)
+            again = service._generate_in_chunks(date(2026, 3, 1), self.company)
+        self.assertEqual((totals["moves"], totals["cdrs"]), (2, 2))
+        self.assertEqual((again["moves"], again["cdrs"]), (0, 0))
+        billed = self.env["isp.cdr"].search(
+            [("billed", "=", True), ("integration_id", "=", self.integration.id)]
+        )
+        self.assertEqual(billed.contract_id, self.contract | other)
