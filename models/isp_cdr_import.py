@@ -427,8 +427,15 @@ class IspCdrImport(models.Model):
         # planner may hash the integration's whole call table for each
         # batch). Measured per 100,000 rows: 1.8 s new / 0.3 s duplicates,
         # against 2.9 s / 0.8 s with ON CONFLICT's speculative insertion.
-        # Rows go in call id order, so the unique index is filled page by
-        # page instead of at random.
+        # Only a row whose call id sorts at or below the largest the
+        # integration has stored (stored_max) can be stored already: the
+        # others skip the probe (a quarter of the insert's time). Platforms
+        # number their calls in the order they write them (Asterisk's row
+        # ids begin with the call's end time, see tools/cdr.py), so a new
+        # file probes next to nothing; the test is exact whatever the order
+        # (the column's own collation), and the unique key still guards the
+        # insert. Rows go in call id order, so the unique index is filled
+        # page by page instead of at random.
         insert = f"""
             WITH ins AS (
                 INSERT INTO isp_cdr (
@@ -443,7 +450,7 @@ class IspCdrImport(models.Model):
                        %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM isp_cdr_tmp c
                   {joins}
-                 WHERE NOT EXISTS (
+                 WHERE c.call_id > %(stored_max)s OR NOT EXISTS (
                        SELECT 1 FROM isp_cdr x
                         WHERE x.integration_id = %(integration)s
                           AND x.call_id = c.call_id
@@ -452,6 +459,10 @@ class IspCdrImport(models.Model):
                 RETURNING line_id
             )
             SELECT count(*), count(*) - count(line_id) FROM ins
+        """
+        stored_max = """
+            SELECT COALESCE(max(call_id), '') FROM isp_cdr
+             WHERE integration_id = %(integration)s
         """
         params = {
             "integration": integration.id,
@@ -479,6 +490,8 @@ class IspCdrImport(models.Model):
                 if reader.error is not None:
                     raise reader.error
                 if reader.rows:
+                    cr.execute(stored_max, params)
+                    params["stored_max"] = cr.fetchone()[0]
                     cr.execute(insert, params, log_exceptions=False)
                     new, lost = cr.fetchone()
                     imported += new

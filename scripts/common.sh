@@ -173,3 +173,23 @@ ensure_chromium() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
     command -v chromium >/dev/null 2>&1 || die "Chromium did not install."
 }
+
+# 6. wkhtmltopdf renders Odoo's PDF reports (the call statement test prints
+#    one). As root it is installed from Debian's packages; a normal user is
+#    told what to install.
+ensure_wkhtmltopdf() {
+    command -v wkhtmltopdf >/dev/null 2>&1 && return 0
+    if ! is_root && [ "${1:-}" = "warn" ]; then
+        say "WARNING: no wkhtmltopdf: PDF reports (call statements, invoices) cannot be printed until it is installed ('sudo apt-get install wkhtmltopdf')."
+        return 0
+    fi
+    if ! is_root; then
+        die "no wkhtmltopdf found for the PDF report tests. Install it (Debian/Ubuntu: 'sudo apt-get install wkhtmltopdf') or put it on PATH."
+    fi
+    command -v apt-get >/dev/null 2>&1 \
+        || die "no wkhtmltopdf found and no apt-get to install it: install wkhtmltopdf."
+    say "installing wkhtmltopdf for the PDF report tests (apt-get)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wkhtmltopdf >/dev/null
+    command -v wkhtmltopdf >/dev/null 2>&1 || die "wkhtmltopdf did not install."
+}

@@ -16,6 +16,7 @@ CONF="$WORK_DIR/run-$DB.conf"
 check_odoo
 ensure_python_deps
 ensure_postgres
+ensure_wkhtmltopdf warn
 write_config "$CONF" "$PORT"
 
 if module_installed "$DB"; then

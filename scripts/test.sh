@@ -20,6 +20,7 @@ check_odoo
 ensure_python_deps test
 ensure_postgres
 ensure_chromium
+ensure_wkhtmltopdf
 
 if [ "${ISP_SKIP_LINT:-}" != "1" ]; then
     say "lint: ruff"

@@ -4,12 +4,14 @@
 contract's draft invoice, separate invoices, freeing CDRs, the wizard and
 the call statement."""
 
+import io
 from datetime import date, datetime
 from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.tools.pdf import PdfFileReader
 
 from ..models import isp_telephony_billing
 from .billing_common import LOCAL, MARCH, MOBILE, USA, BillingCase
@@ -269,6 +271,24 @@ class TestBilling(BillingCase):
             .decode()
         )
         self.assertEqual(html.count('<tr style="page-break-inside: avoid;">'), 5000)
+        # The PDF itself, as finance prints it (wkhtmltopdf): many pages,
+        # each with the calls' column headings, the totals on the first and
+        # the last call on the last page.
+        pdf, kind = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf("isp_telephony.action_report_call_statement", move.ids)
+        )
+        self.assertEqual(kind, "pdf")
+        pages = PdfFileReader(io.BytesIO(pdf)).pages
+        self.assertGreater(len(pages), 50)
+        texts = [page.extract_text() for page in pages]
+        self.assertIn("Call statement", texts[0])
+        self.assertIn(values["statements"][0]["total_charge"], texts[0])
+        for number, page_text in enumerate(texts[1:], start=2):
+            self.assertIn("Date and time", page_text, f"page {number}")
+        last_call = values["statements"][0]["calls"][-1]
+        self.assertIn(last_call[0], texts[-1])
 
     def test_cron_bills_the_month_whose_cycles_are_closed(self):
         self._calls()

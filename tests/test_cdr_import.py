@@ -127,6 +127,46 @@ class TestCdrFileImport(CdrCase):
         self.assertEqual((third.count_imported, third.count_duplicate), (1, 2))
         self.assertEqual(len(self.cdrs()), 3)
 
+    def test_call_ids_out_of_order_are_still_deduplicated(self):
+        """Rows whose call ids sort after every stored one are written
+        without a duplicate probe, the others are probed: both count
+        duplicates exactly, within the file and against the table. A
+        Master.csv row's id begins with its end time."""
+
+        def rows(*seconds):
+            return "".join(
+                master_row(
+                    "3135000001",
+                    "31999998888",
+                    "2024-05-02 10:00:00",
+                    f"2024-05-02 10:01:{second:02d}",
+                    60 + second,
+                    billsec=50,
+                    answer="2024-05-02 10:00:10",
+                    uniqueid=f"1714654800.{second}",
+                )
+                for second in seconds
+            )
+
+        self.write_file("b1.csv", rows(5, 6, 7, 8, 9))
+        first = self.pbx._import_cdrs()
+        self.env.cr.postcommit.run()  # the commit: the file is archived
+        self.assertEqual((first.count_imported, first.count_duplicate), (5, 0))
+        self.assertTrue(self.cdrs()[:1].call_id.startswith("20240502100"))
+        # Calls that ended earlier, some new and some stored: probed.
+        self.write_file("b2.csv", rows(1, 2, 3, 4, 5, 6, 7))
+        second = self.pbx._import_cdrs()
+        self.env.cr.postcommit.run()
+        self.assertEqual((second.count_imported, second.count_duplicate), (4, 3))
+        # Every call after the stored ones, one repeated in the file.
+        self.write_file("b3.csv", rows(10, 11, 10))
+        third = self.pbx._import_cdrs()
+        self.assertEqual((third.count_imported, third.count_duplicate), (2, 1))
+        self.assertEqual(
+            sorted(self.cdrs().mapped("original_call_id")),
+            sorted(f"1714654800.{second}" for second in range(1, 12)),
+        )
+
     def test_archive_or_delete_only_after_commit(self):
         path = self.write_file("arch.csv", OUT_ROW)
         self.pbx._import_cdrs()

@@ -107,7 +107,11 @@ class TestAsteriskPreset(unittest.TestCase):
         self.assertEqual(rec.terminal, "SIP/1130001234-00000001")
         self.assertEqual(rec.line_no, 1)
         self.assertEqual(rec.raw, ast_line())
-        self.assertEqual(rec.call_id, hashlib.sha1(ast_line().encode()).hexdigest())
+        # No id column: the row's SHA-1 headed by its end time as written.
+        self.assertEqual(
+            rec.call_id,
+            "20240115100207-" + hashlib.sha1(ast_line().encode()).hexdigest(),
+        )
         self.assertIsNone(rec.cost)
 
     def test_dispositions_directions_and_numbers(self):
@@ -292,7 +296,9 @@ class TestCustomLayout(unittest.TestCase):
         (rec,) = parse(text, layout)
         self.assertEqual(rec.detect_time, datetime(2024, 1, 1, 1, 0, 0))
         self.assertEqual(rec.disconnect_time, datetime(2024, 1, 1, 1, 0, 30))
-        self.assertEqual(len(rec.call_id), 40)  # no id column: a sha1
+        # No id column and no end column: the start as written, then a sha1.
+        head, digest = rec.call_id.split("-")
+        self.assertEqual((head, len(digest)), ("31122023220000", 40))
 
     def test_layout_round_trip_and_validation(self):
         layout = cdr.preset("asterisk_master_csv", timezone="UTC", area_code="21")

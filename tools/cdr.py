@@ -20,6 +20,7 @@ last line), callers must treat one file as one transaction.
 import contextlib
 import csv
 import hashlib
+import heapq
 import io
 import json
 import math
@@ -77,6 +78,9 @@ NOT_CONNECTED = frozenset(
 _EPOCH = datetime(1970, 1, 1)
 _SECONDS = {f"{s:02d}": timedelta(seconds=s) for s in range(60)}
 _STANDARD_RE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", re.ASCII)
+# Strips a time as written down to its digits: the sortable head of the
+# call id of a row without one.
+_NON_DIGITS = re.compile(r"\D+", re.ASCII)
 
 # Brazilian area codes (DDD).
 _DDD = frozenset(
@@ -555,6 +559,7 @@ def _row_parser(layout, index, width):  # noqa: C901 - compiled once per file
     directions_seen = mapper.direction_seen
     ddds = _DDD
     sha1 = hashlib.sha1
+    strip_non_digits = _NON_DIGITS.sub
     not_connected = NOT_CONNECTED
 
     def parse_row(row, line_no, raw):  # noqa: C901 - the hot path, kept flat
@@ -623,7 +628,14 @@ def _row_parser(layout, index, width):  # noqa: C901 - compiled once per file
             if not call_id:
                 raise _Reject("missing call id")
         else:
-            call_id = sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()
+            # The row's own digest, headed by its end time as written (its
+            # start time when the layout has no end), digits only: ids sort
+            # in the order the platform writes calls (Asterisk writes a CDR
+            # when the call ends), so new rows are appended to the unique
+            # index and need no duplicate probe; taken as written, the id
+            # does not move when the layout's time zone is corrected.
+            head = strip_non_digits("", row[i_disc] or row[i_detect])
+            call_id = f"{head}-{sha1(raw.encode('utf-8', 'surrogatepass')).hexdigest()}"
         if has_direction:
             text = row[i_dir]
             direction = directions_seen.get(text) or direction_of(text)
@@ -1071,8 +1083,8 @@ def generate_master_csv(
     (``area_code`` + 3000xxxx...) call out (dcontext from-internal) to local,
     national, mobile, 0800, international and short-code numbers, and
     receive calls (from-trunk); some calls are NO ANSWER/BUSY/FAILED. Rows
-    are in start-time order over ``days`` days (default: about ten calls a
-    day per line). Returns ``rows``.
+    are in end-time order, as Asterisk writes them, over ``days`` days
+    (default: about ten calls a day per line). Returns ``rows``.
     """
     if isinstance(target, (str, bytes)) or hasattr(target, "__fspath__"):
         with open(target, "wb") as stream:
@@ -1087,6 +1099,7 @@ def generate_master_csv(
     step = days * 86400 / max(rows, 1)
     base_epoch = int((start - _EPOCH).total_seconds())
     chunk = []
+    running = []
     for seq in range(rows):
         begin = start + timedelta(seconds=int(seq * step))
         line = rnd.choice(own)
@@ -1125,13 +1138,20 @@ def generate_master_csv(
             end.strftime(STANDARD_DATE_FORMAT),
         )
         quoted = ",".join(f'"{value}"' for value in values)
-        chunk.append(
+        # Asterisk writes a CDR when its call ends: calls still running are
+        # held until every call that ends before them is written.
+        line_text = (
             f"{quoted},{ring + talk},{talk},"
             f'"{status}","DOCUMENTATION","{base_epoch + seq}.{seq}",""\n'
         )
+        heapq.heappush(running, (end, seq, line_text))
+        while running and running[0][0] <= begin:
+            chunk.append(heapq.heappop(running)[2])
         if len(chunk) >= 5000:
             target.write("".join(chunk).encode("utf-8"))
             chunk.clear()
+    while running:
+        chunk.append(heapq.heappop(running)[2])
     if chunk:
         target.write("".join(chunk).encode("utf-8"))
     return rows
