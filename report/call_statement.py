@@ -15,6 +15,15 @@ from odoo.tools.misc import formatLang
 from ..models.isp_telephony_destination_class import DEST_CLASSES
 from ..tools import billing, phone
 
+# Itemised calls per printed page. Each page gets its own table with its
+# column headings and a page break after it: wkhtmltopdf builds without
+# patched Qt do not repeat a table's heading on the next page. 30 rows of
+# the template's small type fit an A4 or Letter page with the company
+# header and footer; the first page, below the franchise and the summary,
+# takes 15.
+CALLS_PER_PAGE = 30
+CALLS_FIRST_PAGE = 15
+
 _CALLS = """
 SELECT c.id, l.contract_id, c.line_id, c.connect_time, c.direction, c.ani_e164,
        c.dnis_e164, c.dnis, c.billsec, c.dest_class, c.charge, c.rating_status,
@@ -190,8 +199,17 @@ class ReportCallStatement(models.AbstractModel):
             "buckets": buckets,
             "summary": summary,
             "calls": calls,
+            "call_pages": _pages(calls),
             "total_calls": len(calls),
             "total_minutes": f"{billing.minutes(total_seconds):.2f}",
             "total_charge": money(total_charge),
             "total_charge_value": float(total_charge),
         }
+
+
+def _pages(calls):
+    """The calls cut into the tables of the printed pages."""
+    pages = [calls[:CALLS_FIRST_PAGE]]
+    for start in range(CALLS_FIRST_PAGE, len(calls), CALLS_PER_PAGE):
+        pages.append(calls[start : start + CALLS_PER_PAGE])
+    return pages
