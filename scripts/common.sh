@@ -155,41 +155,38 @@ odoo_bin() {
     (cd "$WORK_DIR" && TZ=UTC "$PYTHON" -c 'import odoo; from odoo.cli.command import main; main()' "$@")
 }
 
-# 5. Chromium for the browser tours (Odoo's HttpCase finds it on PATH). As
-#    root it is installed from Debian's packages; a normal user is told what
-#    to install, since browser tests must run, never be skipped.
+# Installs Debian package $1 providing command $2, needed for $3: as root
+# with apt-get, otherwise stops and says what to install.
+apt_install_tool() {
+    local package=$1 command_name=$2 purpose=$3
+    if ! is_root; then
+        die "no $command_name found for $purpose. Install it (Debian/Ubuntu: 'sudo apt-get install $package') or put $command_name on PATH."
+    fi
+    command -v apt-get >/dev/null 2>&1 \
+        || die "no $command_name found and no apt-get to install it: install $package."
+    say "installing $package for $purpose (apt-get)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null
+    command -v "$command_name" >/dev/null 2>&1 || die "$package did not install."
+}
+
+# 5. Chromium for the browser tours (Odoo's HttpCase finds it on PATH); the
+#    browser tests must run, never be skipped.
 ensure_chromium() {
     local name
     for name in chromium chromium-browser google-chrome google-chrome-stable; do
         command -v "$name" >/dev/null 2>&1 && return 0
     done
-    if ! is_root; then
-        die "no Chromium found for the browser tests. Install it (Debian/Ubuntu: 'sudo apt-get install chromium') or put chromium/google-chrome on PATH."
-    fi
-    command -v apt-get >/dev/null 2>&1 \
-        || die "no Chromium found and no apt-get to install it: install chromium or google-chrome."
-    say "installing Chromium for the browser tests (apt-get)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-    command -v chromium >/dev/null 2>&1 || die "Chromium did not install."
+    apt_install_tool chromium chromium "the browser tests"
 }
 
 # 6. wkhtmltopdf renders Odoo's PDF reports (the call statement test prints
-#    one). As root it is installed from Debian's packages; a normal user is
-#    told what to install.
+#    one). With "warn" (run.sh) a normal user is only warned.
 ensure_wkhtmltopdf() {
     command -v wkhtmltopdf >/dev/null 2>&1 && return 0
     if ! is_root && [ "${1:-}" = "warn" ]; then
         say "WARNING: no wkhtmltopdf: PDF reports (call statements, invoices) cannot be printed until it is installed ('sudo apt-get install wkhtmltopdf')."
         return 0
     fi
-    if ! is_root; then
-        die "no wkhtmltopdf found for the PDF report tests. Install it (Debian/Ubuntu: 'sudo apt-get install wkhtmltopdf') or put it on PATH."
-    fi
-    command -v apt-get >/dev/null 2>&1 \
-        || die "no wkhtmltopdf found and no apt-get to install it: install wkhtmltopdf."
-    say "installing wkhtmltopdf for the PDF report tests (apt-get)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wkhtmltopdf >/dev/null
-    command -v wkhtmltopdf >/dev/null 2>&1 || die "wkhtmltopdf did not install."
+    apt_install_tool wkhtmltopdf wkhtmltopdf "the PDF reports"
 }
