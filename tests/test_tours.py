@@ -1,5 +1,10 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import os
+from datetime import datetime, time, timedelta, timezone
+from unittest.mock import patch
+from zoneinfo import ZoneInfo
+
 from odoo.tests import HttpCase, tagged
 
 from ..gateways.callmyway import LIMITER
@@ -45,3 +50,48 @@ class TestAgentTours(CallSetupMixin, HttpCase):
         )
         self.assertEqual(log.notes, "Asked about the invoice")
         self.assertTrue(log.documented)
+
+
+@tagged("post_install", "-at_install")
+class TestCallListTours(HttpCase):
+    """The Calls list's date filters, evaluated by the browser, start at
+    midnight in the browser's time zone (the one the list shows times in),
+    not at midnight UTC."""
+
+    def test_today_starts_at_local_midnight(self):
+        admin = self.env.ref("base.user_admin")
+        admin.tz = "America/Sao_Paulo"
+        zone = ZoneInfo("America/Sao_Paulo")
+        local_midnight = datetime.combine(
+            datetime.now(zone).date(), time(0, 0), tzinfo=zone
+        )
+        start = local_midnight.astimezone(timezone.utc).replace(tzinfo=None)
+        integration = self.env["isp.telephony.integration"].create(
+            {"name": "Tour calls", "gateway": "sandbox"}
+        )
+        now = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+        for call_id, ani, when in (
+            ("tour-today", "+5531999000111", max(start, now - timedelta(minutes=1))),
+            # 22:30 yesterday in São Paulo: today already in UTC.
+            ("tour-late", "+5531999000222", start - timedelta(minutes=30)),
+        ):
+            self.env["isp.cdr"].create(
+                {
+                    "integration_id": integration.id,
+                    "company_id": integration.company_id.id,
+                    "call_id": call_id,
+                    "direction": "out",
+                    "ani_e164": ani,
+                    "detect_time": when,
+                    "connect_time": when,
+                    "disposition": "answered",
+                }
+            )
+        # The web client reads "today" in the browser's time zone: the
+        # browser this class starts runs in São Paulo's.
+        with patch.dict(os.environ, {"TZ": "America/Sao_Paulo"}):
+            self.start_tour(
+                "/odoo/action-isp_telephony.action_isp_cdr",
+                "isp_telephony_cdr_today",
+                login="admin",
+            )

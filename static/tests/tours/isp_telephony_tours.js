@@ -105,3 +105,41 @@ registry.category("web_tour.tours").add("isp_telephony_call_panel", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("isp_telephony_cdr_today", {
+    steps: () => [
+        {
+            content: "Remove the default This Month filter",
+            trigger: ".o_searchview_facet:contains(This Month) .o_facet_remove",
+            run: "click",
+        },
+        {
+            content: "The calls list shows both calls",
+            trigger: ".o_list_view .o_data_row:contains(+5531999000222)",
+        },
+        {
+            content: "Open the filters",
+            trigger: ".o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            content: "Filter on today's calls",
+            trigger: ".o_filter_menu .o-dropdown-item:contains(Today)",
+            run: "click",
+        },
+        {
+            content: "Today's call is listed",
+            trigger: ".o_facet_values:contains(Today)",
+        },
+        {
+            content: "The call of 22:30 yesterday (local time) is not",
+            trigger: ".o_list_view .o_data_row:contains(+5531999000111)",
+            run() {
+                const rows = [...document.querySelectorAll(".o_list_view .o_data_row")];
+                if (rows.some((row) => row.textContent.includes("+5531999000222"))) {
+                    throw new Error("Today lists a call of yesterday, local time");
+                }
+            },
+        },
+    ],
+});
