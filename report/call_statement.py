@@ -16,7 +16,7 @@ from ..models.isp_telephony_destination_class import DEST_CLASSES
 from ..tools import billing, phone
 
 # Itemised calls per printed page. Each page gets its own table with its
-# column headings and a page break after it: wkhtmltopdf builds without
+# column headings, after a page break: wkhtmltopdf builds without
 # patched Qt do not repeat a table's heading on the next page. 30 rows of
 # the template's small type fit an A4 or Letter page with the company
 # header and footer; the first page, below the franchise and the summary,

@@ -59,8 +59,6 @@ class TestCallListTours(HttpCase):
     not at midnight UTC."""
 
     def test_today_starts_at_local_midnight(self):
-        admin = self.env.ref("base.user_admin")
-        admin.tz = "America/Sao_Paulo"
         zone = ZoneInfo("America/Sao_Paulo")
         local_midnight = datetime.combine(
             datetime.now(zone).date(), time(0, 0), tzinfo=zone

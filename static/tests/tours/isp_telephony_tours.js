@@ -128,11 +128,11 @@ registry.category("web_tour.tours").add("isp_telephony_cdr_today", {
             run: "click",
         },
         {
-            content: "Today's call is listed",
+            content: "The Today filter is applied",
             trigger: ".o_facet_values:contains(Today)",
         },
         {
-            content: "The call of 22:30 yesterday (local time) is not",
+            content: "Today's call is listed, the call of 22:30 yesterday (local time) is not",
             trigger: ".o_list_view .o_data_row:contains(+5531999000111)",
             run() {
                 const rows = [...document.querySelectorAll(".o_list_view .o_data_row")];
