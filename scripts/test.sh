@@ -8,7 +8,8 @@
 #
 #   scripts/test.sh [pytest arguments, e.g. -k rating]
 #
-# Environment: ISP_TEST_DB (default isp_telephony_test), ISP_WORK_DIR,
+# Environment: ISP_TEST_DB (default isp_telephony_test), ISP_HTTP_PORT (port of
+# the test server, default 8069), ISP_WORK_DIR,
 # ISP_PYTHON, PGHOST/PGPORT/PGUSER/PGPASSWORD, ISP_SKIP_LINT=1 to skip lint
 # while iterating locally (CI never sets it).
 . "$(dirname "$0")/common.sh"
@@ -30,7 +31,14 @@ if [ "${ISP_SKIP_LINT:-}" != "1" ]; then
         $(git ls-files '*.py' 2>/dev/null || find . -name '*.py' -not -path './.git/*'))
 fi
 
-write_config "$CONF"
+say "check: every tests/test_*.py is imported by tests/__init__.py (Odoo's own runner finds only those)"
+missing_imports=$(cd "$REPO_DIR" && for f in tests/test_*.py; do
+    m=$(basename "$f" .py)
+    grep -qE "^from \. import $m\$" tests/__init__.py || echo "$m"
+done)
+[ -z "$missing_imports" ] || die "tests/__init__.py does not import: $missing_imports"
+
+write_config "$CONF" "${ISP_HTTP_PORT:-8069}"
 if [ "${ISP_REUSE_DB:-}" = "1" ] && module_installed "$DB"; then
     say "reusing database $DB (ISP_REUSE_DB=1): upgrading $ADDON_NAME"
     odoo_bin -c "$CONF" -d "$DB" -u "$ADDON_NAME" --stop-after-init --log-level=warn

@@ -4,7 +4,6 @@ import logging
 import socket
 import threading
 import time
-import unittest
 from datetime import datetime
 
 from ..gateways.asterisk import (
@@ -17,6 +16,7 @@ from ..gateways.asterisk import (
 )
 from ..gateways.base import GatewayError, RejectedError, TransientError
 from .loopback.ami_server import AmiServer
+from .loopback.case import LoopbackCase
 
 SECRET = "amisecret-XYZ"
 
@@ -27,7 +27,7 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-class AmiCase(unittest.TestCase):
+class AmiCase(LoopbackCase):
     def server(self, **kwargs):
         kwargs.setdefault("users", {"odoo": SECRET})
         kwargs.setdefault("channels", {"PJSIP/1001"})
@@ -258,7 +258,7 @@ def inbound_call():
     ]
 
 
-class TestTranslator(unittest.TestCase):
+class TestTranslator(LoopbackCase):
     def feed_all(self, translator, events):
         out = []
         for event in events:
@@ -494,7 +494,3 @@ class TestListener(AmiCase):
         started = time.monotonic()
         self.assertTrue(listener.stop(5))
         self.assertLess(time.monotonic() - started, 2)
-
-
-if __name__ == "__main__":
-    unittest.main()

@@ -2,15 +2,16 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Which cycle a billing month bills (tools/billing.py), database-free."""
 
-import unittest
 from datetime import date, datetime
+
+from odoo.tests import BaseCase
 
 from ..tools import billing, rating
 
 SP = "America/Sao_Paulo"
 
 
-class TestBillingCycle(unittest.TestCase):
+class TestBillingCycle(BaseCase):
     def test_month_bills_the_cycle_that_resets_in_it(self):
         # Due day 10, March: 10 Feb 00:00 -> 10 Mar 00:00 local (UTC-3).
         self.assertEqual(

@@ -3,7 +3,8 @@
 """The blocking core: statuses from debts, categories from statuses."""
 
 from datetime import date
-from unittest import TestCase
+
+from odoo.tests import BaseCase as TestCase
 
 from ..tools import blocking as b
 

@@ -1,8 +1,9 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
-import unittest
 from datetime import datetime
+
+from odoo.tests import BaseCase
 
 from ..tools.call_events import (
     WEBHOOK_ACK,
@@ -32,7 +33,7 @@ def payload(action="callStart", **data):
     return json.dumps({"action": action, "data": values}).encode()
 
 
-class TestCallMyWayWebhook(unittest.TestCase):
+class TestCallMyWayWebhook(BaseCase):
     def test_call_start(self):
         event = parse_callmyway_webhook(payload())
         self.assertIsInstance(event, CallEvent)
@@ -129,7 +130,7 @@ class TestCallMyWayWebhook(unittest.TestCase):
         self.assertEqual(WEBHOOK_ACK, {"ack": "ok"})
 
 
-class TestCheckSecret(unittest.TestCase):
+class TestCheckSecret(BaseCase):
     def test_check_secret(self):
         self.assertTrue(check_secret("tok-123", "tok-123"))
         self.assertTrue(check_secret("çañ", "çañ"))
@@ -139,7 +140,3 @@ class TestCheckSecret(unittest.TestCase):
         self.assertFalse(check_secret(None, None))
         self.assertFalse(check_secret("x", None))
         self.assertFalse(check_secret(None, "x"))
-
-
-if __name__ == "__main__":
-    unittest.main()

@@ -1,12 +1,13 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
-import unittest
+
+from odoo.tests import BaseCase
 
 from ..tools import call_panel
 
 
-class TestRemoteParty(unittest.TestCase):
+class TestRemoteParty(BaseCase):
     def test_incoming_is_the_caller(self):
         self.assertEqual(
             call_panel.remote_party("in", "551134567890", "8000001", {"8000001"}),
@@ -27,7 +28,7 @@ class TestRemoteParty(unittest.TestCase):
         )
 
 
-class TestPanelMode(unittest.TestCase):
+class TestPanelMode(BaseCase):
     def test_rules_of_seed_001(self):
         self.assertEqual(call_panel.panel_mode(False, True, 3), call_panel.LINKED)
         self.assertEqual(call_panel.panel_mode(True, True, 0), call_panel.LINKED)
@@ -42,7 +43,7 @@ class TestPanelMode(unittest.TestCase):
         self.assertFalse(call_panel.is_withheld("(11) 3456-7890"))
 
 
-class TestGuards(unittest.TestCase):
+class TestGuards(BaseCase):
     def test_allow_list(self):
         allow = "203.0.113.10, 198.51.100.0/24"
         self.assertTrue(call_panel.ip_allowed("203.0.113.10", allow))
@@ -70,7 +71,7 @@ class TestGuards(unittest.TestCase):
         self.assertEqual(call_panel.format_duration(3725), "1 h 02 min 05 s")
 
 
-class TestLogFilter(unittest.TestCase):
+class TestLogFilter(BaseCase):
     def test_werkzeug_lines_lose_the_token(self):
         record = logging.LogRecord(
             "werkzeug",

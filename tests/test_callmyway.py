@@ -4,7 +4,6 @@ import itertools
 import logging
 import socket
 import threading
-import unittest
 
 from ..gateways import callmyway
 from ..gateways.base import (
@@ -16,6 +15,7 @@ from ..gateways.base import (
 )
 from ..gateways.callmyway import CallMyWayClient, redact_url
 from .loopback.callmyway_server import CallMyWayServer, sample_cdr
+from .loopback.case import LoopbackCase
 
 PASSWORD = "pa$$ w0rd&x=1"
 USERNAME = "8000001"
@@ -51,7 +51,7 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-class CallMyWayCase(unittest.TestCase):
+class CallMyWayCase(LoopbackCase):
     def server(self, **kwargs):
         kwargs.setdefault("username", USERNAME)
         kwargs.setdefault("password", PASSWORD)
@@ -269,7 +269,3 @@ class TestSecrets(CallMyWayCase):
         self.assertIn("ClickToDialExtenal?username=8000001&password=***", text)
         for form in (PASSWORD, "pa%24%24%20w0rd", "pa$$"):
             self.assertNotIn(form, text)
-
-
-if __name__ == "__main__":
-    unittest.main()

@@ -2,8 +2,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The COPY text writer and the parsing thread (no Odoo, no database)."""
 
-import unittest
 from datetime import datetime
+
+from odoo.tests import BaseCase
 
 from ..tools.cdr import CdrFileError, CdrRecord, Rejection
 from ..tools.cdr_copy import COPY_COLUMNS, ChunkProducer, CopyReader, copy_line
@@ -29,7 +30,7 @@ def record(call_id="c1", **values):
     return CdrRecord(**data)
 
 
-class TestCopyLine(unittest.TestCase):
+class TestCopyLine(BaseCase):
     def test_nulls_and_values(self):
         line = copy_line(record(cost=0.15))
         self.assertTrue(line.endswith("\n"))
@@ -62,7 +63,7 @@ class TestCopyLine(unittest.TestCase):
                 self.assertEqual(values["detect_epoch"], "1714703400")
 
 
-class TestChunkProducer(unittest.TestCase):
+class TestChunkProducer(BaseCase):
     def test_chunks_carry_rows_and_rejections(self):
         items = [record(f"c{i}") for i in range(7)]
         items.insert(3, Rejection(4, "garbage", "bad"))
@@ -94,7 +95,7 @@ class TestChunkProducer(unittest.TestCase):
         self.assertFalse(producer.thread.is_alive())
 
 
-class TestCopyReader(unittest.TestCase):
+class TestCopyReader(BaseCase):
     def test_batches_then_end(self):
         items = [record(f"c{i}") for i in range(5)]
         with ChunkProducer(iter(items), chunk_rows=2) as producer:

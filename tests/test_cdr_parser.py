@@ -6,8 +6,9 @@ import hashlib
 import io
 import json
 import random
-import unittest
 from datetime import datetime
+
+from odoo.tests import BaseCase
 
 from ..tools import cdr, phone
 from ..tools.cdr_layouts import Layout
@@ -88,7 +89,7 @@ SUMMIT_HEADER = (
 )
 
 
-class TestAsteriskPreset(unittest.TestCase):
+class TestAsteriskPreset(BaseCase):
     def test_answered_outbound_call(self):
         (rec,) = parse(ast_line() + "\n")
         self.assertIsInstance(rec, cdr.CdrRecord)
@@ -193,7 +194,7 @@ class TestAsteriskPreset(unittest.TestCase):
         self.assertEqual([r.raw for r in recs], lines)
 
 
-class TestSummitPreset(unittest.TestCase):
+class TestSummitPreset(BaseCase):
     def test_header_layout_with_decimal_comma(self):
         text = (
             f"{SUMMIT_HEADER}\n"
@@ -243,7 +244,7 @@ class TestSummitPreset(unittest.TestCase):
         self.assertIn("dnis", caught.exception.reason)
 
 
-class TestCustomLayout(unittest.TestCase):
+class TestCustomLayout(BaseCase):
     def test_column_map_epoch_and_derived_values(self):
         layout = Layout(
             delimiter="|",
@@ -322,7 +323,7 @@ class TestCustomLayout(unittest.TestCase):
             cdr.preset("nope")
 
 
-class TestTimeZones(unittest.TestCase):
+class TestTimeZones(BaseCase):
     def one(self, start, tz="America/Sao_Paulo"):
         layout = cdr.preset("asterisk_master_csv", timezone=tz)
         line = ast_line(start=start, answer="", end=start, duration="0", billsec="0")
@@ -361,7 +362,7 @@ class TestTimeZones(unittest.TestCase):
             self.assertEqual(parse_time(text), expected, text)  # cached
 
 
-class TestRejections(unittest.TestCase):
+class TestRejections(BaseCase):
     CASES = (
         (ast_line(columns=12), "expected 16 to 18 columns, found 12"),
         (
@@ -422,7 +423,7 @@ class TestRejections(unittest.TestCase):
         self.assertEqual([r.line_no for r in results[4:]], [6, 7, 8])
 
 
-class TestFileErrors(unittest.TestCase):
+class TestFileErrors(BaseCase):
     def test_garbled_file(self):
         text = "\n".join(f"lorem ipsum dolor {n}" for n in range(30)) + "\n"
         with self.assertRaises(cdr.CdrFileError) as caught:
@@ -474,7 +475,7 @@ class TestFileErrors(unittest.TestCase):
         self.assertEqual(parse(SUMMIT_HEADER + "\n", "summit_csv"), [])
 
 
-class TestDedupeKey(unittest.TestCase):
+class TestDedupeKey(BaseCase):
     def test_deterministic_across_imports_and_line_endings(self):
         lines = good_lines(4)
         first = [r.call_id for r in parse("\n".join(lines) + "\n")]
@@ -485,7 +486,7 @@ class TestDedupeKey(unittest.TestCase):
         self.assertNotIn(changed[0].call_id, first)
 
 
-class TestCallMyWay(unittest.TestCase):
+class TestCallMyWay(BaseCase):
     ITEM = {
         "callid": "cmw-1",
         "account_id": "8123",
@@ -551,7 +552,7 @@ class TestCallMyWay(unittest.TestCase):
                 self.assertIn(reason, result.reason)
 
 
-class TestNumbersAndHelpers(unittest.TestCase):
+class TestNumbersAndHelpers(BaseCase):
     def test_fast_path_agrees_with_phone_parse(self):
         rnd = random.Random(11)
         ddds = sorted(cdr._DDD) + ["10", "20", "30", "50", "80", "90", "23"]

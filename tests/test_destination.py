@@ -2,8 +2,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Destination classes of calls, from tools/destination.py (no database)."""
 
-import unittest
 from unittest import mock
+
+from odoo.tests import BaseCase
 
 from ..tools import destination as dest
 from ..tools import phone
@@ -69,7 +70,7 @@ def reference_class(dialled, line_ddd):
     }[number.kind]
 
 
-class TestClassify(unittest.TestCase):
+class TestClassify(BaseCase):
     def setUp(self):
         super().setUp()
         dest.cache_clear()

@@ -2,7 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import hashlib
 import threading
-import unittest
+
+from odoo.tests import BaseCase
 
 from ..gateways import sandbox
 from ..gateways.base import (
@@ -28,7 +29,7 @@ def spec(key="line-1", **values):
     return LineSpec(key=key, caller_id="+551134567890", **values)
 
 
-class TestSandbox(unittest.TestCase):
+class TestSandbox(BaseCase):
     def setUp(self):
         super().setUp()
         sandbox.reset_store(STORE)

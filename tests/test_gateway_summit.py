@@ -3,7 +3,6 @@
 import base64
 import logging
 import time
-import unittest
 import uuid
 
 from ..gateways import summit
@@ -16,6 +15,7 @@ from ..gateways.base import (
     TransientError,
     gateway_class,
 )
+from .loopback.case import LoopbackCase
 from .loopback.summit_server import SummitServer
 
 USER = "ixc-api"
@@ -33,7 +33,7 @@ class _Capture(logging.Handler):
         self.lines.append(f"{record.name} {record.getMessage()}")
 
 
-class SummitCase(unittest.TestCase):
+class SummitCase(LoopbackCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The phone number core: what people and platforms write, read as E.164."""
 
-from unittest import TestCase
+from odoo.tests import BaseCase as TestCase
 
 from ..tools import phone
 

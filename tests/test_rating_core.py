@@ -3,9 +3,10 @@
 """The database-free rating core (tools/rating.py), with hand-computed
 expectations: every number below is worked out in the comment beside it."""
 
-import unittest
 from datetime import datetime, timedelta
 from decimal import Decimal
+
+from odoo.tests import BaseCase
 
 from ..tools import destination as dest
 from ..tools import rating
@@ -55,7 +56,7 @@ def summary(results):
     ]
 
 
-class TestIncrements(unittest.TestCase):
+class TestIncrements(BaseCase):
     # Price 0.60/min = 0.01/s, no fee, no franchise: charge = b * 0.01.
     CASES = (
         # (initial block, increment, billsec, rounded b, charge)
@@ -98,7 +99,7 @@ class TestIncrements(unittest.TestCase):
         self.assertEqual(rating.rounded_seconds(30, 30, 6), 30)
 
 
-class TestConnectionFeeAndMinimum(unittest.TestCase):
+class TestConnectionFeeAndMinimum(BaseCase):
     def test_fee_only_when_excess(self):
         # 60/60 at 0.60/min with a 0.10 connection fee; 120 s franchise.
         plan = make_plan(
@@ -152,7 +153,7 @@ class TestConnectionFeeAndMinimum(unittest.TestCase):
         )
 
 
-class TestFranchise(unittest.TestCase):
+class TestFranchise(BaseCase):
     def test_split_in_chronological_order(self):
         # Franchise 100 s, 60/60 at 0.60/min. Given out of order on purpose.
         #   call 1 at +0:  50 s -> b 60,  covered 60, left 40, charge 0
@@ -280,7 +281,7 @@ class TestFranchise(unittest.TestCase):
             self.assertEqual(result.franchise_seconds, 60)
 
 
-class TestFreeAndNoRate(unittest.TestCase):
+class TestFreeAndNoRate(BaseCase):
     def test_unanswered_and_busy(self):
         # None of the first three consumes the 60 s franchise: call 4 gets it.
         plan = make_plan(
@@ -378,7 +379,7 @@ class TestFreeAndNoRate(unittest.TestCase):
             rating.rate_calls(plan, [make_call(1, LF, 60, direction="x")], "11")
 
 
-class TestLookup(unittest.TestCase):
+class TestLookup(BaseCase):
     def setUp(self):
         super().setUp()
         self.table = RateTable(
@@ -463,7 +464,7 @@ class TestLookup(unittest.TestCase):
             Rate("a", None, None, "1", 0, 60, 0)  # increment 0
 
 
-class TestRounding(unittest.TestCase):
+class TestRounding(BaseCase):
     # Rounded half-up per call, in exact integers.
     CASES = (
         # (price/min, fee, excess s, currency digits, expected charge)
@@ -496,7 +497,7 @@ class TestRounding(unittest.TestCase):
         self.assertEqual(str(result.charge), "0.13")
 
 
-class TestCycle(unittest.TestCase):
+class TestCycle(BaseCase):
     SP = "America/Sao_Paulo"  # UTC-3 (no DST since 2019)
 
     def test_bounds(self):
