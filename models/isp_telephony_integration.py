@@ -1,8 +1,6 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import fnmatch
 import logging
-import os
 import secrets
 import time
 from datetime import timedelta
@@ -11,14 +9,15 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models, modules
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import config
 
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..gateways import base as gateway_base
 from ..gateways.asterisk import INCOMING_CONTEXTS, AmiConfig
 from ..gateways.callmyway import CallMyWayClient
-from ..tools import call_panel, phone
+from ..tools import call_panel, cdr_folder, phone
 from ..tools import cdr as cdr_core
 from .isp_cdr_import import LOCK_CLASS_API
 
@@ -39,6 +38,11 @@ DEFAULT_CDR_LAYOUTS = {
 SECRET_FIELDS = ("api_password", "webhook_secret")
 
 MANAGER_GROUP = "isp_telephony.group_telephony_manager"
+# Settings that decide which files of the server's disk Odoo reads, moves or
+# deletes: writable by administrators only (the folder must also lie under
+# the CDR root of the server's configuration, see tools/cdr_folder.py).
+CDR_FOLDER_FIELDS = ("cdr_directory", "cdr_delete_after_import", "cdr_filename_pattern")
+ADMIN_GROUP = "base.group_system"
 
 
 def _new_webhook_secret():
@@ -141,14 +145,27 @@ class IspTelephonyIntegration(models.Model):
     cdr_directory = fields.Char(
         string="CDR Source Directory",
         tracking=True,
-        help="Directory on the Odoo server where the platform drops its CDR files.",
+        copy=False,
+        help="Directory on the Odoo server where the platform drops its CDR "
+        "files. It must lie under the CDR root set in the server's "
+        "configuration (isp_telephony_cdr_root); a relative path is read from "
+        "that root. Only administrators change it.",
     )
     cdr_delete_after_import = fields.Boolean(
         string="Delete CDR Files",
         tracking=True,
         help="Delete each CDR file once its import has been committed. "
-        "Otherwise it is moved to an 'imported' subdirectory.",
+        "Otherwise it is moved to an 'imported' subdirectory. Only "
+        "administrators change it.",
     )
+    cdr_root = fields.Char(
+        string="CDR Root (server)",
+        compute="_compute_cdr_root",
+        help="The folder set in the server's configuration "
+        "(isp_telephony_cdr_root) under which every CDR directory must lie. "
+        "Empty: importing CDR files from a directory is off.",
+    )
+    can_edit_cdr_folder = fields.Boolean(compute="_compute_cdr_root")
     timezone = fields.Selection(
         _tz_get,
         string="Platform Time Zone",
@@ -268,6 +285,104 @@ class IspTelephonyIntegration(models.Model):
                 raise ValidationError(
                     self.env._("Webhook IP allow-list: %s.", exc)
                 ) from None
+
+    def _compute_cdr_root(self):
+        root = config.get(cdr_folder.ROOT_OPTION) or ""
+        admin = self.env.su or self.env.user.has_group(ADMIN_GROUP)
+        for record in self:
+            record.cdr_root = root
+            record.can_edit_cdr_folder = admin
+
+    @api.constrains("cdr_directory")
+    def _check_cdr_directory(self):
+        for record in self.filtered("cdr_directory"):
+            record._cdr_folder()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_cdr_folder_access(
+                {
+                    name: value
+                    for name, value in vals.items()
+                    if name in CDR_FOLDER_FIELDS
+                    and value
+                    and value != self._default_of(name)
+                }
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_cdr_folder_access(
+            {
+                name: value
+                for name, value in vals.items()
+                if name in CDR_FOLDER_FIELDS
+                and any(record[name] != value for record in self)
+            }
+        )
+        return super().write(vals)
+
+    def _default_of(self, name):
+        default = self._fields[name].default
+        return default(self) if default else False
+
+    def _check_cdr_folder_access(self, vals):
+        """The CDR folder settings decide which files of the server Odoo
+        reads, moves and deletes: administrators only."""
+        if not vals or self.env.su or self.env.user.has_group(ADMIN_GROUP):
+            return
+        raise AccessError(
+            self.env._(
+                "Only administrators change the CDR directory, its file pattern "
+                "and whether imported files are deleted (%s).",
+                ", ".join(self._fields[name].string for name in sorted(vals)),
+            )
+        )
+
+    def _cdr_folder(self):
+        """The real path of the integration's CDR directory, checked to lie
+        under the CDR root of the server's configuration."""
+        self.ensure_one()
+        try:
+            return cdr_folder.resolve_folder(
+                config.get(cdr_folder.ROOT_OPTION), self.cdr_directory
+            )
+        except cdr_folder.CdrFolderError as error:
+            raise ValidationError(self._cdr_folder_message(error)) from None
+
+    def _cdr_folder_message(self, error):
+        """A plain-words message for a CdrFolderError."""
+        code = error.code
+        if code == cdr_folder.NO_ROOT:
+            return self.env._(
+                "Importing CDR files from a directory is off on this server: its "
+                "configuration sets no CDR root. An administrator of the server "
+                "adds isp_telephony_cdr_root = <folder> to odoo.conf, and every "
+                "CDR directory must lie under that folder (%s).",
+                self.name,
+            )
+        if code == cdr_folder.ROOT_MISSING:
+            return self.env._(
+                "The CDR root %s set in the server's configuration is not a directory.",
+                error.path,
+            )
+        if code == cdr_folder.OUTSIDE_ROOT:
+            return self.env._(
+                "The CDR directory %(dir)s of %(name)s is outside the CDR root "
+                "%(root)s of the server's configuration: choose a folder under it.",
+                dir=self.cdr_directory,
+                name=self.name,
+                root=config.get(cdr_folder.ROOT_OPTION),
+            )
+        if code == cdr_folder.NOT_A_DIRECTORY:
+            return self.env._(
+                "The CDR directory %(dir)s of %(name)s does not exist or is "
+                "not a directory.",
+                dir=self.cdr_directory,
+                name=self.name,
+            )
+        return str(error)
 
     def _compute_has_webhook_secret(self):
         for record in self:
@@ -503,7 +618,7 @@ class IspTelephonyIntegration(models.Model):
         default="*.csv",
         tracking=True,
         help="Shell pattern of the CDR files to pick up in the CDR directory "
-        "(e.g. *.csv, cdr_*.txt, Master.csv).",
+        "(e.g. *.csv, cdr_*.txt, Master.csv). Only administrators change it.",
     )
     cdr_next_import = fields.Datetime(
         string="Next CDR Import",
@@ -553,36 +668,39 @@ class IspTelephonyIntegration(models.Model):
 
     def _cdr_files(self):
         """Paths of the CDR files waiting in the directory, oldest first."""
+        return self._cdr_scan()[0]
+
+    def _cdr_scan(self):
+        """``(paths, refused runs)``: the regular files of the directory
+        (checked under the CDR root) matching the pattern, oldest first; and
+        a failed run for each symbolic link or other entry that is not a
+        regular file (not read, recorded once)."""
         self.ensure_one()
-        directory = (self.cdr_directory or "").strip()
-        if not directory:
-            return []
-        if not os.path.isdir(directory):
-            raise UserError(
-                self.env._(
-                    "The CDR directory %(dir)s of %(name)s does not exist or is "
-                    "not a directory.",
-                    dir=directory,
-                    name=self.name,
-                )
+        Import = self.env["isp.cdr.import"]
+        if not (self.cdr_directory or "").strip():
+            return [], Import
+        try:
+            folder = self._cdr_folder()
+            files, skipped = cdr_folder.scan(
+                folder,
+                self.cdr_filename_pattern,
+                time.time() - CDR_FILE_SETTLE_SECONDS,
             )
-        pattern = (self.cdr_filename_pattern or "*").strip()
-        settled = time.time() - CDR_FILE_SETTLE_SECONDS
-        found = []
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                if not entry.is_file() or not fnmatch.fnmatch(entry.name, pattern):
-                    continue
-                mtime = entry.stat().st_mtime
-                if mtime <= settled:
-                    found.append((mtime, entry.name, entry.path))
-        return [path for _mtime, _name, path in sorted(found)]
+        except ValidationError as error:
+            raise UserError(error.args[0]) from None
+        except cdr_folder.CdrFolderError as error:
+            raise UserError(self._cdr_folder_message(error)) from None
+        refused = Import
+        for entry, reason in skipped:
+            refused |= Import._record_refused_entry(self, entry.path, reason)
+        return [entry.path for entry in files], refused
 
     def _import_cdr_files(self, commit=False):
         """Import every waiting file; ``commit`` after each one (cron)."""
         runs = self.env["isp.cdr.import"]
         for integration in self:
-            paths = integration._cdr_files()
+            paths, refused = integration._cdr_scan()
+            runs |= refused
             if not paths:
                 continue
             layout = integration._cdr_layout()

@@ -126,9 +126,31 @@ ensure_postgres() {
 
 # 4. Odoo configuration: an addons directory that holds this repository under
 #    its technical name, and the database settings from the environment.
+#    The CDR root (isp_telephony_cdr_root) is a folder of the work dir: every
+#    integration's CDR directory must lie under it. The database manager's
+#    master password is ISP_MASTER_PASSWORD, else a random one generated once
+#    and kept in the work dir (printed when it is generated). A third
+#    argument restricts the databases listed to that one (run.sh: the demo).
+master_password() {
+    if [ -n "${ISP_MASTER_PASSWORD:-}" ]; then
+        printf '%s' "$ISP_MASTER_PASSWORD"
+        return
+    fi
+    local file="$WORK_DIR/master_password"
+    if [ ! -s "$file" ]; then
+        mkdir -p "$WORK_DIR"
+        (umask 077 && "$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(24))' >"$file")
+        say "generated the database manager's master password (shown once; kept in $file): $(cat "$file")"
+    fi
+    chmod 600 "$file"
+    tr -d '\n' <"$file"
+}
+
 write_config() {
-    local conf=$1 http_port=${2:-8069}
-    mkdir -p "$WORK_DIR/addons" "$WORK_DIR/data"
+    local conf=$1 http_port=${2:-8069} only_db=${3:-}
+    local admin_passwd
+    admin_passwd=$(master_password)
+    mkdir -p "$WORK_DIR/addons" "$WORK_DIR/data" "$WORK_DIR/cdr"
     ln -sfn "$REPO_DIR" "$WORK_DIR/addons/$ADDON_NAME"
     {
         echo "[options]"
@@ -139,9 +161,12 @@ write_config() {
         echo "db_port = ${PGPORT:-False}"
         echo "db_user = ${PGUSER:-False}"
         echo "db_password = ${PGPASSWORD:-False}"
-        echo "admin_passwd = ${ISP_MASTER_PASSWORD:-admin}"
+        echo "admin_passwd = $admin_passwd"
         echo "list_db = True"
+        [ -z "$only_db" ] || echo "dbfilter = ^$only_db\$"
+        echo "isp_telephony_cdr_root = $WORK_DIR/cdr"
     } >"$conf"
+    chmod 600 "$conf"
 }
 
 db_exists() { psql -d postgres -tAc "select 1 from pg_database where datname='$1'" | grep -q 1; }

@@ -6,7 +6,8 @@
 # database with isp_telephony and its demo data, and serves Odoo.
 #
 # Environment: ISP_DB (default isp_telephony_demo), ISP_HTTP_PORT (8069),
-# ISP_WORK_DIR, ISP_PYTHON, PGHOST/PGPORT/PGUSER/PGPASSWORD.
+# ISP_WORK_DIR, ISP_PYTHON, PGHOST/PGPORT/PGUSER/PGPASSWORD,
+# ISP_MASTER_PASSWORD (default: random, generated once into the work dir).
 . "$(dirname "$0")/common.sh"
 
 DB=${ISP_DB:-isp_telephony_demo}
@@ -17,7 +18,7 @@ check_odoo
 ensure_python_deps
 ensure_postgres
 ensure_wkhtmltopdf warn
-write_config "$CONF" "$PORT"
+write_config "$CONF" "$PORT" "$DB"
 
 if module_installed "$DB"; then
     say "database $DB exists: updating $ADDON_NAME"
@@ -33,6 +34,8 @@ fi
 module_installed "$DB" || die "$ADDON_NAME did not install in $DB (see the log above)."
 
 say "Odoo is starting on http://localhost:$PORT  (database $DB, login admin / password admin)"
+say "the database manager lists $DB only; its master password is in $WORK_DIR/master_password (or ISP_MASTER_PASSWORD)"
+say "CDR files: integrations read CDR directories under $WORK_DIR/cdr (isp_telephony_cdr_root)"
 say "the telephony worker for Asterisk events runs separately: see the README"
 exec_args=(-c "$CONF" -d "$DB" --db-filter="^$DB\$" --http-port="$PORT")
 cd "$WORK_DIR" && TZ=UTC exec "$PYTHON" -c 'import odoo; from odoo.cli.command import main; main()' "${exec_args[@]}"
