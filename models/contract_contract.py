@@ -387,10 +387,16 @@ class ContractContract(models.Model):
         """Block the contracts by hand: no payment lifts this block."""
         self._check_service_manager()
         # Telephony managers need no accounting rights to block: status and
-        # lines are written as superuser (the chatter author stays the user).
-        todo = self.sudo().filtered(
-            lambda c: (
-                c.service_status not in (blocking.BLOCKED_MANUAL, blocking.CANCELLED)
+        # lines are written as superuser (the chatter author stays the user),
+        # once the contracts are known to be theirs to see.
+        todo = (
+            self._check_service_access()
+            .sudo()
+            .filtered(
+                lambda c: (
+                    c.service_status
+                    not in (blocking.BLOCKED_MANUAL, blocking.CANCELLED)
+                )
             )
         )
         todo._set_service_status(
@@ -403,8 +409,10 @@ class ContractContract(models.Model):
         """Lift a manual block: the contracts go back to what their invoices
         say (Active, or a partial/automatic block while still overdue)."""
         self._check_service_manager()
-        todo = self.sudo().filtered(
-            lambda c: c.service_status == blocking.BLOCKED_MANUAL
+        todo = (
+            self._check_service_access()
+            .sudo()
+            .filtered(lambda c: c.service_status == blocking.BLOCKED_MANUAL)
         )
         todo.write(
             {
@@ -418,6 +426,23 @@ class ContractContract(models.Model):
         changed = todo._evaluate_service_status()
         (todo - changed)._apply_service_status_to_lines()
         return True
+
+    def _check_service_access(self):
+        """Before any sudo(): the user reads these contracts (record rules)
+        and each belongs to one of the companies of the request. Returns
+        ``self``."""
+        self.check_access("read")
+        foreign = self.filtered(
+            lambda c: c.company_id and c.company_id not in self.env.companies
+        )
+        if foreign:
+            raise AccessError(
+                self.env._(
+                    "These contracts belong to a company you are not working in: %s.",
+                    ", ".join(foreign.mapped("display_name")),
+                )
+            )
+        return self
 
     def _check_service_manager(self):
         if not self.env.user.has_group("isp_telephony.group_telephony_manager"):

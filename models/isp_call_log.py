@@ -455,11 +455,14 @@ class IspCallLog(models.Model):
         )
 
     @api.model
-    def _partner_card(self, partner):
-        contracts = self.env["contract.contract"].search(
-            [("commercial_partner_id", "=", partner.commercial_partner_id.id)],
-            limit=10,
-        )
+    def _partner_card(self, partner, company=None):
+        """What the panel shows of a contact: with ``company`` (the call's),
+        only that company's contracts; the payload travels over the bus, and
+        platform events are handled as superuser."""
+        domain = [("commercial_partner_id", "=", partner.commercial_partner_id.id)]
+        if company is not None:
+            domain.append(("company_id", "in", [company.id, False]))
+        contracts = self.env["contract.contract"].search(domain, limit=10)
         return {
             "id": partner.id,
             "name": partner.display_name,
@@ -481,7 +484,7 @@ class IspCallLog(models.Model):
             "number_display": self._number_display(),
             "withheld": self.withheld,
             "mode": self._panel_mode(),
-            "partner": self._partner_card(self.partner_id)
+            "partner": self._partner_card(self.partner_id, self.company_id)
             if self.partner_id
             else False,
             "contract": (
@@ -489,7 +492,10 @@ class IspCallLog(models.Model):
                 if self.contract_id
                 else False
             ),
-            "candidates": [self._partner_card(p) for p in self.candidate_partner_ids],
+            "candidates": [
+                self._partner_card(p, self.company_id)
+                for p in self.candidate_partner_ids
+            ],
             "duration": self.duration,
             "documented": self.documented,
             "outcome_id": self.outcome_id.id,
@@ -559,6 +565,7 @@ class IspCallLog(models.Model):
         partner = self.env["res.partner"].browse(int(partner_id)).exists()
         if not partner:
             raise UserError(self.env._("This contact no longer exists."))
+        partner.check_access("read")
         contract = None
         if contract_id:
             contract = self._own_contract(partner, contract_id)
@@ -592,11 +599,17 @@ class IspCallLog(models.Model):
         return True
 
     def _own_contract(self, partner, contract_id):
+        """The contract the agent chose: the contact's, of the call's
+        company, and one the agent may read (a collection charge is then
+        added to it as superuser)."""
         contract = self.env["contract.contract"].browse(int(contract_id)).exists()
+        if contract:
+            contract.check_access("read")
         if (
             not contract
             or contract.partner_id.commercial_partner_id
             != partner.commercial_partner_id
+            or (contract.company_id and contract.company_id != self.company_id)
         ):
             raise UserError(
                 self.env._("The contract must belong to the call's contact.")
@@ -617,6 +630,7 @@ class IspCallLog(models.Model):
         partner = self.partner_id
         if values.get("partner_id"):
             partner = self.env["res.partner"].browse(int(values["partner_id"])).exists()
+            partner.check_access("read")
         contract = self.contract_id
         if values.get("contract_id"):
             contract = self._own_contract(partner, values["contract_id"])

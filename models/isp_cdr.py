@@ -390,7 +390,16 @@ class IspCdr(models.Model):
         """Button: match the unmatched CDRs against the current lines."""
         self.check_access("read")
         self.env["isp.sip.line"].check_access("read")
-        count = self.sudo()._rematch_lines()
+        # Only the calls of the integrations this user sees (record rules:
+        # the companies of the request), never every company's.
+        integrations = self.env["isp.telephony.integration"].search([])
+        lines = (
+            self.env["isp.sip.line"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("integration_id", "in", integrations.ids)])
+        )
+        count = self.sudo()._rematch_lines(lines)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
