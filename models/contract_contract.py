@@ -42,6 +42,17 @@ _OVERDUE_SQL = """
        AND term.date_maturity < %(today)s
   GROUP BY link.contract_id
 """
+# Fields the blocking code owns: shown read-only, refused to any write but
+# that code's (which writes them as superuser after its own checks).
+STATUS_FIELDS = frozenset(
+    {
+        "service_status",
+        "service_status_date",
+        "service_status_reason",
+        "overdue_date",
+        "overdue_amount",
+    }
+)
 # --- end of the module-level part of issue 6 ---------------------------------
 
 
@@ -273,7 +284,9 @@ class ContractContract(models.Model):
         contracts' lines follow it."""
         if not self:
             return
-        self.write(
+        # The status is the blocking code's own field (see write()): written
+        # as superuser; tracking still names the user who caused the change.
+        self.sudo().write(
             {
                 "service_status": status,
                 "service_status_reason": reason,
@@ -451,7 +464,35 @@ class ContractContract(models.Model):
             )
 
     # Hooks ----------------------------------------------------------------
+    def _check_status_fields(self, vals, creating=False):
+        """The service status and the overdue figures are the blocking
+        code's: what the form shows read-only is refused over RPC too (an
+        accountant cannot lift a manual block with a write)."""
+        if self.env.su:
+            return
+        forged = STATUS_FIELDS.intersection(vals)
+        if creating:
+            # The web client sends the defaults of a new contract.
+            forged = {
+                name for name in forged if vals[name] and vals[name] != blocking.ACTIVE
+            }
+        if forged:
+            raise AccessError(
+                self.env._(
+                    "The telephony service status changes through Block, Unblock, "
+                    "payments and termination only (%s).",
+                    ", ".join(sorted(self._fields[name].string for name in forged)),
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_status_fields(vals, creating=True)
+        return super().create(vals_list)
+
     def write(self, vals):
+        self._check_status_fields(vals)
         res = super().write(vals)
         if "is_terminated" in vals:
             # OCA termination (or its cancellation) moves the service status.

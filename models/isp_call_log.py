@@ -34,6 +34,10 @@ PANEL_MAX_AGE = timedelta(hours=12)
 REQUEST_MATCH_WINDOW = timedelta(minutes=10)
 MAX_CANDIDATES = 20
 NOLOG = {"mail_create_nolog": True, "mail_create_nosubscribe": True}
+# What an agent documents on their own calls (the form and the panel); every
+# other field is the platform's or the panel methods', written as superuser
+# once the caller's access was checked. Managers may correct anything.
+AGENT_FIELDS = frozenset({"partner_id", "contract_id", "outcome_id", "notes"})
 
 STATES = [
     ("requested", "Requested"),
@@ -179,6 +183,46 @@ class IspCallLog(models.Model):
             "A call id is unique per integration.",
         ),
     ]
+
+    # Server-side guard: what the UI shows read-only is refused over RPC ----
+    def _is_log_manager(self):
+        return self.env.su or self.env.user.has_group(MANAGER_GROUP)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Call logs are created by the platform's events and click-to-dial
+        (as superuser, after their checks) or by a manager: never forged."""
+        if not self._is_log_manager():
+            raise AccessError(
+                self.env._(
+                    "Call logs are created by the platform's call events and by "
+                    "click-to-dial, not by hand."
+                )
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self._is_log_manager():
+            forged = {
+                name
+                for name in set(vals) - AGENT_FIELDS
+                # the chatter's own fields (followers, activities, attachment)
+                if not name.startswith(("message_", "activity_"))
+            }
+            if forged:
+                raise AccessError(
+                    self.env._(
+                        "These call log fields are set by the platform and the "
+                        "call panel only: %s.",
+                        ", ".join(
+                            self._fields[name].string
+                            for name in sorted(forged)
+                            if name in self._fields
+                        ),
+                    )
+                )
+            self._check_panel_access()
+        return super().write(vals)
 
     @api.depends("direction", "number", "partner_id")
     def _compute_display_name(self):
@@ -570,7 +614,7 @@ class IspCallLog(models.Model):
         if contract_id:
             contract = self._own_contract(partner, contract_id)
         self._set_partner(partner, contract)
-        self.ignored = False
+        self.sudo().ignored = False
         return self._panel_payload()
 
     def action_panel_create_partner(self, name):
@@ -590,12 +634,12 @@ class IspCallLog(models.Model):
     def action_panel_ignore(self):
         """Unknown number: the agent does not link the call to anybody."""
         self._check_panel_access()
-        self.write({"ignored": True, "panel_closed": True})
+        self.sudo().write({"ignored": True, "panel_closed": True})
         return True
 
     def action_panel_dismiss(self):
         self._check_panel_access()
-        self.panel_closed = True
+        self.sudo().panel_closed = True
         return True
 
     def _own_contract(self, partner, contract_id):
@@ -634,7 +678,7 @@ class IspCallLog(models.Model):
         contract = self.contract_id
         if values.get("contract_id"):
             contract = self._own_contract(partner, values["contract_id"])
-        self.write(
+        self.sudo().write(
             {
                 "outcome_id": outcome.id,
                 "notes": (values.get("notes") or "").strip() or False,
@@ -724,7 +768,7 @@ class IspCallLog(models.Model):
                 }
             )
         )
-        self.charge_line_id = line
+        self.sudo().charge_line_id = line
         contract.sudo().message_post(
             body=Markup("<p>{}</p>").format(
                 self.env._(
@@ -837,7 +881,8 @@ class IspCallLog(models.Model):
                 raise UserError(
                     self.env._("A call is already being placed from your phone.")
                 ) from None
-            Log = env["isp.call.log"]
+            # Created as superuser: agents create no call log by hand.
+            Log = env["isp.call.log"].sudo()
             busy = Log.search(self._busy_domain(agent), limit=1)
             if busy:
                 raise UserError(

@@ -464,6 +464,24 @@ class IspSipLine(models.Model):
 
     def _check_platform_fields(self, vals):
         forged = PLATFORM_FIELDS.intersection(vals)
+        # A stored copy of another record's field (the caller ID's E.164,
+        # the contract's status): written by the ORM when the source changes,
+        # never through this record (calls are matched on it).
+        copied = {
+            name
+            for name in vals
+            if name in self._fields
+            and self._fields[name].related
+            and self._fields[name].readonly
+        }
+        if copied and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "These fields follow another record and cannot be written "
+                    "here: %s.",
+                    ", ".join(sorted(copied)),
+                )
+            )
         if (
             forged
             and not self.env.su

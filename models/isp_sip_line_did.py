@@ -1,12 +1,15 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .isp_sip_line import check_free, numbers_in, release_numbers, take_numbers
 
 # DID fields the platform holds: changing one pushes the line's DID list.
 PUSHED_FIELDS = ("number_id", "priority", "port")
+# Fields only the platform (through the provisioning jobs) fills; a telephony
+# manager may correct them by hand, a user may not.
+PLATFORM_FIELDS = frozenset({"terminal", "credential"})
 
 
 class IspSipLineDid(models.Model):
@@ -84,8 +87,42 @@ class IspSipLineDid(models.Model):
     def _push(self, lines):
         lines._push_changes({line: {"dids"} for line in lines})
 
+    def _check_platform_fields(self, vals):
+        forged = PLATFORM_FIELDS.intersection(vals)
+        # A stored copy of another record's field (the caller ID's E.164,
+        # the contract's status): written by the ORM when the source changes,
+        # never through this record (calls are matched on it).
+        copied = {
+            name
+            for name in vals
+            if name in self._fields
+            and self._fields[name].related
+            and self._fields[name].readonly
+        }
+        if copied and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "These fields follow another record and cannot be written "
+                    "here: %s.",
+                    ", ".join(sorted(copied)),
+                )
+            )
+        if (
+            forged
+            and not self.env.su
+            and not self.env.user.has_group("isp_telephony.group_telephony_manager")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only the platform sets these fields: %s.",
+                    ", ".join(sorted(forged)),
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_platform_fields(vals)
         check_free(numbers_in(vals_list, "number_id", self.env))
         dids = super().create(vals_list)
         take_numbers(dids._live().number_id)
@@ -93,6 +130,7 @@ class IspSipLineDid(models.Model):
         return dids
 
     def write(self, vals):
+        self._check_platform_fields(vals)
         if ("number_id" in vals or "line_id" in vals) and self.filtered(
             lambda d: d.line_id.state == "cancelled"
         ):

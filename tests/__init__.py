@@ -36,6 +36,7 @@ from . import test_rating
 from . import test_rating_core
 from . import test_security
 from . import test_security_company
+from . import test_security_fields
 from . import test_sip_line_access
 from . import test_sip_line_provisioning
 from . import test_tours
