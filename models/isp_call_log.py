@@ -14,7 +14,7 @@ from odoo.tools import mute_logger
 from ..gateways.asterisk import dial_number_for, originate
 from ..gateways.base import GatewayError
 from ..gateways.callmyway import CallMyWayClient
-from ..tools import call_panel, phone
+from ..tools import call_panel, phone, safe_text
 from ..tools.call_events import ANSWER, END, START
 
 _logger = logging.getLogger(__name__)
@@ -304,10 +304,23 @@ class IspCallLog(models.Model):
         """The click-to-dial this outgoing call start belongs to: named by
         the AMI channel variable, else the agent's latest request of the
         same number."""
-        log_id = (event.raw.get("variables") or {}).get("ISP_CALL_LOG_ID")
-        if log_id and str(log_id).isdigit():
+        variables = event.raw.get("variables")
+        log_id = (
+            variables.get("ISP_CALL_LOG_ID") if isinstance(variables, dict) else None
+        )
+        if log_id and str(log_id).isdigit() and len(str(log_id)) < 10:
             log = self.browse(int(log_id)).exists()
-            if log and log.integration_id == integration and not log.call_id:
+            # Only a pending click-to-dial of this integration placed from
+            # this very endpoint: a sender naming another agent's request id
+            # does not take over that agent's call.
+            if (
+                log
+                and log.integration_id == integration
+                and not log.call_id
+                and log.state == "requested"
+                and agent
+                and log.agent_id == agent
+            ):
                 return log
         if not agent or event.direction != "out":
             return self.browse()
@@ -328,6 +341,13 @@ class IspCallLog(models.Model):
         log = self._find_call(integration, event.call_id)
         if log and log.start_time:
             return log
+        # The caller chooses their caller ID: what cannot be part of a number
+        # is dropped (a formula would run in the users' exports).
+        event = dataclasses.replace(
+            event,
+            caller=safe_text.neutralise_number(event.caller),
+            called=safe_text.neutralise_number(event.called),
+        )
         agent = self.env["isp.telephony.agent"]._for_endpoint(
             integration, event.endpoint
         )

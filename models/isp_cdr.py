@@ -392,7 +392,9 @@ class IspCdr(models.Model):
         self.env["isp.sip.line"].check_access("read")
         # Only the calls of the integrations this user sees (record rules:
         # the companies of the request), never every company's.
-        integrations = self.env["isp.telephony.integration"].search([])
+        integrations = self.env["isp.telephony.integration"].search(
+            [("company_id", "in", self.env.companies.ids)]
+        )
         lines = (
             self.env["isp.sip.line"]
             .sudo()

@@ -43,6 +43,10 @@ MANAGER_GROUP = "isp_telephony.group_telephony_manager"
 # the CDR root of the server's configuration, see tools/cdr_folder.py).
 CDR_FOLDER_FIELDS = ("cdr_directory", "cdr_delete_after_import", "cdr_filename_pattern")
 ADMIN_GROUP = "base.group_system"
+# Bounds of the platform timeout: 0 would wait for ever (a worker hung on a
+# dead platform), hours would hold a worker and its transaction as long.
+MIN_API_TIMEOUT = 1.0
+MAX_API_TIMEOUT = 120.0
 
 
 def _new_webhook_secret():
@@ -140,7 +144,9 @@ class IspTelephonyIntegration(models.Model):
     api_timeout = fields.Float(
         string="Timeout (s)",
         default=10.0,
-        help="Seconds to wait for the platform before a call is retried.",
+        tracking=True,
+        help="Seconds to wait for the platform before a call is retried "
+        f"(between {MIN_API_TIMEOUT:g} and {MAX_API_TIMEOUT:g}).",
     )
     cdr_directory = fields.Char(
         string="CDR Source Directory",
@@ -275,6 +281,25 @@ class IspTelephonyIntegration(models.Model):
             record.webhook_path = (
                 f"/isp_telephony/webhook/{record.id}" if record.id else False
             )
+
+    @api.constrains("api_timeout")
+    def _check_api_timeout(self):
+        for record in self:
+            if not MIN_API_TIMEOUT <= record.api_timeout <= MAX_API_TIMEOUT:
+                raise ValidationError(
+                    self.env._(
+                        "The platform timeout must be between %(min)s and %(max)s "
+                        "seconds.",
+                        min=int(MIN_API_TIMEOUT),
+                        max=int(MAX_API_TIMEOUT),
+                    )
+                )
+
+    def _api_timeout(self):
+        """The timeout within its bounds (records saved before the check)."""
+        self.ensure_one()
+        timeout = self.api_timeout or 10.0
+        return min(max(timeout, MIN_API_TIMEOUT), MAX_API_TIMEOUT)
 
     @api.constrains("webhook_allowed_ips")
     def _check_webhook_allowed_ips(self):
@@ -431,7 +456,7 @@ class IspTelephonyIntegration(models.Model):
             base_url=self._api_base_url(),
             username=self.api_user or "",
             password=self._get_secret("api_password"),
-            timeout=self.api_timeout or 10.0,
+            timeout=self._api_timeout(),
             verify_tls=True,
             extra={
                 "integration_id": self.id,
@@ -597,7 +622,7 @@ class IspTelephonyIntegration(models.Model):
             username=self.api_user,
             secret=self._get_secret("api_password"),
             use_tls=self.api_use_tls,
-            timeout=self.api_timeout or 5.0,
+            timeout=self._api_timeout() if self.api_timeout else 5.0,
         )
 
     def _ami_incoming_contexts(self):

@@ -21,6 +21,7 @@ from . import test_cdr_import
 from . import test_cdr_matching
 from . import test_cdr_parser
 from . import test_cdr_references
+from . import test_cdr_safe_numbers
 from . import test_click_to_dial
 from . import test_contract_blocking
 from . import test_contract_compat
@@ -32,6 +33,7 @@ from . import test_multicompany
 from . import test_number_assignment
 from . import test_number_range
 from . import test_phone
+from . import test_protection_settings
 from . import test_rating
 from . import test_rating_core
 from . import test_security
@@ -41,3 +43,4 @@ from . import test_sip_line_access
 from . import test_sip_line_provisioning
 from . import test_tours
 from . import test_webhook
+from . import test_webhook_bounds

@@ -171,10 +171,8 @@ def dispose(path, delete):
         return None
     folder = os.path.dirname(path)
     archive = os.path.join(folder, ARCHIVE_DIR)
-    try:
-        os.mkdir(archive, 0o750)
-    except FileExistsError:
-        pass
+    if not os.path.lexists(archive):
+        os.makedirs(archive, 0o750, exist_ok=True)
     st = os.lstat(archive)
     if not stat.S_ISDIR(st.st_mode):
         raise CdrFolderError(BAD_ARCHIVE, archive)
