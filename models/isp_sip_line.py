@@ -464,22 +464,22 @@ class IspSipLine(models.Model):
 
     def _check_platform_fields(self, vals):
         forged = PLATFORM_FIELDS.intersection(vals)
-        # A stored copy of another record's field (the caller ID's E.164,
-        # the contract's status): written by the ORM when the source changes,
-        # never through this record (calls are matched on it).
-        copied = {
+        # Computed fields shown read-only (a stored copy of another record's
+        # field such as the caller ID's E.164 or the contract's status, the
+        # category blocking expects): the ORM keeps them up to date; a write
+        # would redirect call matching or unblock a line on the next run.
+        computed = {
             name
             for name in vals
             if name in self._fields
-            and self._fields[name].related
+            and self._fields[name].compute
             and self._fields[name].readonly
         }
-        if copied and not self.env.su:
+        if computed and not self.env.su:
             raise AccessError(
                 self.env._(
-                    "These fields follow another record and cannot be written "
-                    "here: %s.",
-                    ", ".join(sorted(copied)),
+                    "These fields are computed and cannot be written: %s.",
+                    ", ".join(sorted(computed)),
                 )
             )
         if (
@@ -751,12 +751,14 @@ class IspSipLine(models.Model):
 
     def action_suspend(self):
         """Keep the line but stop its calls (pushes active = false)."""
+        self.check_access("write")
         lines = self.filtered(lambda r: r.state == "active")
         lines.sudo().write({"state": "suspended"})
         lines._push_changes({line: {"active"} for line in lines})
         return True
 
     def action_resume(self):
+        self.check_access("write")
         lines = self.filtered(lambda r: r.state == "suspended")
         lines.sudo().write({"state": "active"})
         lines._push_changes({line: {"active"} for line in lines})

@@ -22,8 +22,8 @@ class TestReadOnlyIsRefused(CallSetupMixin, TelephonyCase):
         cls.accountant = new_test_user(
             cls.env,
             login="tel_accountant",
-            groups="base.group_user,account.group_account_manager,"
-            "isp_telephony.group_telephony_user",
+            groups="base.group_user,base.group_partner_manager,"
+            "account.group_account_manager,isp_telephony.group_telephony_user",
         )
         cls.make_range("35000000", "35000009")
         cls.customer = cls.env["res.partner"].create({"name": "Cliente bloqueado"})
@@ -99,6 +99,31 @@ class TestReadOnlyIsRefused(CallSetupMixin, TelephonyCase):
         self.assertEqual(free.state, "reserved")
         free.action_make_available()
         self.assertEqual(free.state, "available")
+
+    def test_computed_fields_are_not_written(self):
+        """A line's expected category (blocking moves the line to it) and a
+        contact's E.164 keys (incoming calls pop that contact up) follow
+        their sources only."""
+        line = self.env["isp.sip.line"].create(
+            {
+                "contract_id": self.blocked_contract.id,
+                "integration_id": self.integration.id,
+                "caller_id_number_id": self.number("+553135000006").id,
+            }
+        )
+        category = self.env["isp.summit.category"].create(
+            {"name": "Livre", "acronym": "FREE", "integration_id": self.integration.id}
+        )
+        for user in (self.user, self.manager):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                line.with_user(user).write({"expected_category_id": category.id})
+        self.assertFalse(line.expected_category_id)
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.accountant).write(
+                {"isp_phone_e164": "+553135009999"}
+            )
+        self.customer.with_user(self.accountant).write({"phone": "+55 31 3500-8888"})
+        self.assertEqual(self.customer.isp_phone_e164, "+553135008888")
 
     def test_did_terminal_is_the_platform_s(self):
         line = self.env["isp.sip.line"].create(
