@@ -146,7 +146,7 @@ class IspTelephonyIntegration(models.Model):
         default=10.0,
         tracking=True,
         help="Seconds to wait for the platform before a call is retried "
-        f"(between {MIN_API_TIMEOUT:g} and {MAX_API_TIMEOUT:g}).",
+        "(between 1 and 120).",
     )
     cdr_directory = fields.Char(
         string="CDR Source Directory",
