@@ -20,6 +20,7 @@ class IspSummitPartition(models.Model):
     _description = "Summit Partition"
     _inherit = ["isp.summit.catalog.mixin", "mail.thread"]
     _order = "integration_id, code"
+    _rec_names_search = ["name", "code"]
 
     code = fields.Char(
         required=True, tracking=True, help="Identifier of the partition on Summit."

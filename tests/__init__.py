@@ -5,6 +5,7 @@ scripts/test.sh fails when a tests/test_*.py is missing here."""
 
 from . import test_ami
 from . import test_ami_worker
+from . import test_benchmarks
 from . import test_billing
 from . import test_billing_tools
 from . import test_blocking_core
@@ -28,6 +29,7 @@ from . import test_gateway_sandbox
 from . import test_gateway_summit
 from . import test_line_blocking
 from . import test_multicompany
+from . import test_name_search
 from . import test_number_assignment
 from . import test_number_range
 from . import test_phone
