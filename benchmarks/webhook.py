@@ -152,6 +152,12 @@ def build_parser():
     parser.add_argument("--config", help="Odoo configuration: serve --db from it")
     parser.add_argument("--url", help="a running server (default: serve --config)")
     parser.add_argument("--db", default="isp_telephony_demo")
+    parser.add_argument(
+        "--http-port",
+        type=int,
+        default=0,
+        help="port to serve on (default: a free one)",
+    )
     parser.add_argument("--login", default="admin")
     parser.add_argument("--password", default="admin")
     parser.add_argument("--calls", type=int, default=2000)
@@ -159,12 +165,13 @@ def build_parser():
     return parser
 
 
-def serve(config, db):
-    """Start Odoo on ``config``/``db`` on a free loopback port; returns the
-    process and its URL once the server answers."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+def serve(config, db, port=0):
+    """Start Odoo on ``config``/``db`` on loopback ``port`` (0: a free one);
+    returns the process and its URL once the server answers."""
+    if not port:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
     command = [
         sys.executable,
         "-c",
@@ -188,9 +195,9 @@ def serve(config, db):
         if process.poll() is not None:
             sys.exit("benchmark: the Odoo server stopped before answering")
         try:
-            requests.get(f"{url}/web/webinfo", timeout=2)
+            requests.get(f"{url}/web/webinfo", timeout=30)
             return process, url
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.5)
     process.terminate()
     sys.exit("benchmark: the Odoo server did not answer within 120 s")
@@ -202,7 +209,7 @@ def main(argv=None):
     if args.url:
         url = args.url.rstrip("/")
     elif args.config:
-        server, url = serve(args.config, args.db)
+        server, url = serve(args.config, args.db, args.http_port)
     else:
         url = "http://localhost:8069"
     try:
