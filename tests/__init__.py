@@ -18,6 +18,7 @@ from . import test_catalog_sync
 from . import test_cdr_callmyway_import
 from . import test_cdr_copy
 from . import test_cdr_import
+from . import test_cdr_import_isolation
 from . import test_cdr_matching
 from . import test_cdr_parser
 from . import test_cdr_references
