@@ -48,11 +48,15 @@ _OVERDUE_SQL = """
 class ContractContract(models.Model):
     _inherit = "contract.contract"
 
+    # Archived lines included: an archived line still exists on the platform
+    # and follows its contract (blocks, release, cancellation) like any other.
     sip_line_ids = fields.One2many(
         "isp.sip.line",
         "contract_id",
         string="SIP Lines",
-        help="VoIP lines and trunks sold on this contract.",
+        context={"active_test": False},
+        help="VoIP lines and trunks sold on this contract, archived ones "
+        "included.",
     )
     sip_line_count = fields.Integer(compute="_compute_sip_line_count")
 
@@ -348,7 +352,7 @@ class ContractContract(models.Model):
         changed = contracts._evaluate_service_status()
         # Lines out of step without a status change (a partition whose
         # blocking was just enabled, a line added to a blocked contract).
-        Line = self.env["isp.sip.line"]
+        Line = self.env["isp.sip.line"].with_context(active_test=False)
         drifting = Line.search(
             [
                 ("state", "!=", "cancelled"),

@@ -5,6 +5,7 @@ scripts/test.sh fails when a tests/test_*.py is missing here."""
 
 from . import test_ami
 from . import test_ami_worker
+from . import test_archived_line
 from . import test_benchmarks
 from . import test_billing
 from . import test_billing_tools
