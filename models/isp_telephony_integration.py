@@ -540,6 +540,15 @@ class IspTelephonyIntegration(models.Model):
         for record in self:
             record.cdr_import_count = counts.get(record, 0)
 
+    @api.constrains("catalogs_from_platform")
+    def _check_partitions_in_beta_mode(self):
+        """Turning Beta mode on makes each partition's allowed categories
+        binding: its blocking categories must be among them."""
+        partitions = self.env["isp.summit.partition"].search(
+            [("integration_id", "in", self.filtered("catalogs_from_platform").ids)]
+        )
+        partitions._check_categories()
+
     def _cdr_layout(self):
         self.ensure_one()
         if self.cdr_layout_id:
