@@ -19,7 +19,7 @@ from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from odoo_env import odoo_env, parse_args, peak_rss_mb, report
+from odoo_env import database_parser, odoo_env, peak_rss_mb, report
 
 
 def clone_rows(cr, table, template_id, count, overrides=None, join=None, params=None):
@@ -47,14 +47,18 @@ def clone_rows(cr, table, template_id, count, overrides=None, join=None, params=
     return sorted(row[0] for row in cr.fetchall())
 
 
-def main():
-    args = parse_args(
+def build_parser():
+    return database_parser(
         __doc__,
         [
             (("--contracts",), {"type": int, "default": 10_000}),
             (("--invoices",), {"type": int, "default": 3_000}),
         ],
     )
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     with odoo_env(args.config, args.db) as env:
         from odoo import Command, fields
 

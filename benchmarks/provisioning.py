@@ -28,21 +28,25 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from odoo_env import parse_args, report
+from odoo_env import database_parser, report
 
 # Sample the database every this many requests (a query per request would
 # slow the server more than the benchmark measures).
 SAMPLE_EVERY = 5
 
 
-def main():
-    args = parse_args(
+def build_parser():
+    return database_parser(
         __doc__.split("\n\n")[0],
         [
             (("--lines",), {"type": int, "default": 1000}),
             (("--keep",), {"action": "store_true", "help": "keep the copy"}),
         ],
     )
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     import odoo
     from odoo.tools import config
 

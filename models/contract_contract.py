@@ -59,11 +59,14 @@ STATUS_FIELDS = frozenset(
 class ContractContract(models.Model):
     _inherit = "contract.contract"
 
+    # Archived lines included: an archived line still exists on the platform
+    # and follows its contract (blocks, release, cancellation) like any other.
     sip_line_ids = fields.One2many(
         "isp.sip.line",
         "contract_id",
         string="SIP Lines",
-        help="VoIP lines and trunks sold on this contract.",
+        context={"active_test": False},
+        help="VoIP lines and trunks sold on this contract, archived ones included.",
     )
     sip_line_count = fields.Integer(compute="_compute_sip_line_count")
 
@@ -274,10 +277,23 @@ class ContractContract(models.Model):
             self.browse(ids).invalidate_recordset(["overdue_date", "overdue_amount"])
         changed = self.browse()
         for (status, reason), ids in moves.items():
-            batch = self.browse(ids)
-            batch._set_service_status(status, reason)
-            changed |= batch
+            changed |= run_isolated(
+                self.browse(ids),
+                lambda batch, s=status, r=reason: batch._set_service_status(s, r),
+                lambda contract, error: contract._record_service_failure(error),
+            )
         return changed
+
+    def _record_service_failure(self, error):
+        """The contract's status could not be changed: say why on it (the
+        daily run tries again)."""
+        self.ensure_one()
+        self.sudo().message_post(
+            body=self.env._(
+                "The telephony service status could not be updated: %s",
+                _error_text(error),
+            )
+        )
 
     def _set_service_status(self, status, reason):
         """Record a status change (tracked in the chatter) and make the
@@ -316,12 +332,47 @@ class ContractContract(models.Model):
             if expected and expected != line.category_id:
                 by_category.setdefault(expected, []).append(line.id)
         Line = self.env["isp.sip.line"]
+        # One line refused (e.g. a category its partition does not allow)
+        # is recorded on it; the other lines and contracts go on.
         for category, line_ids in by_category.items():
-            Line.browse(line_ids).write({"category_id": category.id})
-        lines.filtered(
-            lambda line: line.contract_id.service_status == blocking.CANCELLED
-        ).action_cancel()
+            self._isolated_lines(
+                Line.browse(line_ids),
+                lambda batch, c=category: batch.write({"category_id": c.id}),
+            )
+        self._isolated_lines(
+            lines.filtered(
+                lambda line: line.contract_id.service_status == blocking.CANCELLED
+            ),
+            lambda batch: batch.action_cancel(),
+        )
         return True
+
+    def _isolated_lines(self, lines, action):
+        return run_isolated(
+            lines, action, lambda line, error: self._record_line_failure(line, error)
+        )
+
+    @api.model
+    def _record_line_failure(self, line, error):
+        """A line did not follow its contract: the reason on the line (its
+        platform message, shown on the line and the contract's line list)
+        and in the contract's chatter."""
+        text = _error_text(error)
+        line.sudo().write(
+            {
+                "platform_error": self.env._(
+                    "The line did not follow its contract's service status: %s",
+                    text,
+                )
+            }
+        )
+        line.contract_id.sudo().message_post(
+            body=self.env._(
+                "Line %(line)s did not follow the service status: %(error)s",
+                line=line.display_name,
+                error=text,
+            )
+        )
 
     @api.depends(
         "service_status",
@@ -361,7 +412,7 @@ class ContractContract(models.Model):
         changed = contracts._evaluate_service_status()
         # Lines out of step without a status change (a partition whose
         # blocking was just enabled, a line added to a blocked contract).
-        Line = self.env["isp.sip.line"]
+        Line = self.env["isp.sip.line"].with_context(active_test=False)
         drifting = Line.search(
             [
                 ("state", "!=", "cancelled"),
@@ -370,7 +421,11 @@ class ContractContract(models.Model):
                 ("contract_id", "not in", changed.ids),
             ]
         ).filtered(lambda line: line.expected_category_id != line.category_id)
-        drifting.contract_id._apply_service_status_to_lines()
+        run_isolated(
+            drifting.contract_id,
+            lambda batch: batch._apply_service_status_to_lines(),
+            lambda contract, error: contract._record_service_failure(error),
+        )
         _logger.info(
             "Telephony blocking: %s contracts evaluated, %s changed status",
             len(contracts),
@@ -516,3 +571,41 @@ class ContractContract(models.Model):
         )
 
     # --- end of service status and blocking (issue 6) -----------------------
+
+
+def run_isolated(records, action, on_error):
+    """Run ``action(records)`` on the whole set in a savepoint (set-based,
+    the usual case); if it fails, again record by record, each in its own
+    savepoint, calling ``on_error(record, error)`` for those that still
+    fail. One bad record never stops the others. Returns the records that
+    succeeded."""
+    if not records:
+        return records
+    cr = records.env.cr
+    try:
+        with cr.savepoint():
+            action(records)
+        return records
+    except Exception as error:
+        if len(records) == 1:
+            _logger.warning("Telephony blocking: %s failed", records, exc_info=True)
+            on_error(records, error)
+            return records.browse()
+    done = records.browse()
+    for record in records:
+        try:
+            with cr.savepoint():
+                action(record)
+            done |= record
+        except Exception as error:
+            _logger.warning("Telephony blocking: %s failed", record, exc_info=True)
+            on_error(record, error)
+    return done
+
+
+def _error_text(error):
+    """What a user reads of an error: the message of an Odoo user error
+    (validation, access), else its kind and text."""
+    if isinstance(error, (UserError, AccessError)) and error.args:
+        return error.args[0]
+    return f"{type(error).__name__}: {error}"

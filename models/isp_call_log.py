@@ -59,6 +59,7 @@ class IspCallLog(models.Model):
     _description = "Call Log"
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "id desc"
+    _rec_names_search = ["partner_id", "number"]
 
     integration_id = fields.Many2one(
         "isp.telephony.integration",

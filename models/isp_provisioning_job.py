@@ -48,6 +48,7 @@ class IspProvisioningJob(models.Model):
     _name = "isp.provisioning.job"
     _description = "Provisioning Job"
     _order = "id desc"
+    _rec_names_search = ["line_id"]
 
     line_id = fields.Many2one(
         "isp.sip.line",

@@ -114,7 +114,9 @@ class IspSipLine(models.Model):
     _description = "SIP Line"
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "contract_id, id"
-    _rec_name = "display_name"
+    # The name is computed (number - description): searching it means
+    # searching these (a computed _rec_name would search itself forever).
+    _rec_names_search = ["caller_id_number_id", "description"]
 
     contract_id = fields.Many2one(
         "contract.contract",

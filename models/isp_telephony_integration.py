@@ -1,6 +1,8 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import contextlib
 import logging
+import os
 import secrets
 import time
 from datetime import timedelta
@@ -679,6 +681,15 @@ class IspTelephonyIntegration(models.Model):
         for record in self:
             record.cdr_import_count = counts.get(record, 0)
 
+    @api.constrains("catalogs_from_platform")
+    def _check_partitions_in_beta_mode(self):
+        """Turning Beta mode on makes each partition's allowed categories
+        binding: its blocking categories must be among them."""
+        partitions = self.env["isp.summit.partition"].search(
+            [("integration_id", "in", self.filtered("catalogs_from_platform").ids)]
+        )
+        partitions._check_categories()
+
     def _cdr_layout(self):
         self.ensure_one()
         if self.cdr_layout_id:
@@ -721,7 +732,9 @@ class IspTelephonyIntegration(models.Model):
         return [entry.path for entry in files], refused
 
     def _import_cdr_files(self, commit=False):
-        """Import every waiting file; ``commit`` after each one (cron)."""
+        """Import every waiting file; ``commit`` after each one (cron). A file
+        that fails (unreadable, unexpected error) becomes a failed run and the
+        next file is imported."""
         runs = self.env["isp.cdr.import"]
         for integration in self:
             paths, refused = integration._cdr_scan()
@@ -730,10 +743,58 @@ class IspTelephonyIntegration(models.Model):
                 continue
             layout = integration._cdr_layout()
             for path in paths:
-                runs |= runs._import_file(integration, layout, path)
+                runs |= integration._import_one_cdr_file(layout, path)
                 if commit:
                     _commit(self.env)
         return runs
+
+    def _import_one_cdr_file(self, layout, path):
+        """Import one file in its own savepoint; on any error nothing of it
+        is kept, a failed run says why, and the file stays where it is."""
+        self.ensure_one()
+        Import = self.env["isp.cdr.import"]
+        try:
+            with self.env.cr.savepoint():
+                return Import._import_file(self, layout, path)
+        except Exception as error:
+            _logger.warning(
+                "CDR import of %s: file %s failed", self.name, path, exc_info=True
+            )
+            return self._record_cdr_failure(
+                "file",
+                self.env._(
+                    "The file could not be imported (nothing of it was kept; "
+                    "it stays in the directory): %(kind)s: %(error)s",
+                    kind=type(error).__name__,
+                    error=error,
+                ),
+                file_name=os.path.basename(path),
+                file_path=path,
+            )
+
+    def _record_cdr_failure(self, source, reason, **vals):
+        """A failed import run of this integration, with the reason: shown in
+        the import runs like any other run."""
+        self.ensure_one()
+        name = vals.pop("file_name", None)
+        return self.env["isp.cdr.import"].create(
+            dict(
+                vals,
+                name=name or self.env._("%s: scheduled import", self.name),
+                file_name=name,
+                integration_id=self.id,
+                source=source,
+                state="failed",
+                message=reason,
+                end_time=fields.Datetime.now(),
+            )
+        )
+
+    @staticmethod
+    def _failure_reason(error):
+        if isinstance(error, UserError):
+            return error.args[0]
+        return f"{type(error).__name__}: {error}"
 
     def _callmyway_client(self, **kwargs):
         return CallMyWayClient(self._gateway_config(), **kwargs)
@@ -791,12 +852,40 @@ class IspTelephonyIntegration(models.Model):
         return run
 
     def _import_cdrs(self, commit=False):
-        """Every CDR source of these integrations: files, then the API."""
+        """Every CDR source of these integrations: files, then the API. A
+        source that fails (directory missing or unreadable, API error)
+        becomes a failed run with the reason; the other sources and the
+        other integrations go on."""
         runs = self.env["isp.cdr.import"]
         for integration in self:
-            runs |= integration._import_cdr_files(commit=commit)
+            try:
+                runs |= integration._import_cdr_files(commit=commit)
+            except Exception as error:
+                _logger.warning(
+                    "CDR import of %s: files failed", integration.name, exc_info=True
+                )
+                runs |= integration._record_cdr_failure(
+                    "file",
+                    self.env._(
+                        "The CDR directory could not be read: %s",
+                        self._failure_reason(error),
+                    ),
+                )
             if integration.gateway == "callmyway":
-                runs |= integration._import_callmyway_cdrs()
+                try:
+                    with self.env.cr.savepoint():
+                        runs |= integration._import_callmyway_cdrs()
+                except Exception as error:
+                    _logger.warning(
+                        "CDR import of %s: API failed", integration.name, exc_info=True
+                    )
+                    runs |= integration._record_cdr_failure(
+                        "api",
+                        self.env._(
+                            "The platform's CDR API failed: %s",
+                            self._failure_reason(error),
+                        ),
+                    )
                 if commit:
                     _commit(self.env)
             integration.cdr_last_import = fields.Datetime.now()
@@ -867,12 +956,25 @@ class IspTelephonyIntegration(models.Model):
                 ("cdr_next_import", "<=", now),
             ]
         )
+        # Files are committed one by one in production: a failure undoes
+        # only the rest of its integration (rollback); in tests, where
+        # nothing is committed, a savepoint does the same.
+        committing = commit and not modules.module.current_test
         for integration in due:
             try:
-                integration._import_cdrs(commit=commit)
-            except UserError as error:
-                _logger.warning("CDR import of %s: %s", integration.name, error)
-                integration.message_post(body=error.args[0])
+                with (
+                    contextlib.nullcontext() if committing else self.env.cr.savepoint()
+                ):
+                    integration._import_cdrs(commit=commit)
+            except Exception as error:
+                if committing:
+                    self.env.cr.rollback()
+                _logger.exception("CDR import of %s failed", integration.name)
+                reason = self._failure_reason(error)
+                integration._record_cdr_failure("file", reason)
+                integration.message_post(
+                    body=self.env._("The scheduled CDR import failed: %s", reason)
+                )
             integration.cdr_next_import = integration._next_cdr_import(
                 integration.cdr_next_import or now
             )

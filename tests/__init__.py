@@ -5,9 +5,12 @@ scripts/test.sh fails when a tests/test_*.py is missing here."""
 
 from . import test_ami
 from . import test_ami_worker
+from . import test_archived_line
+from . import test_benchmarks
 from . import test_billing
 from . import test_billing_tools
 from . import test_blocking_core
+from . import test_blocking_isolation
 from . import test_call_events
 from . import test_call_log
 from . import test_call_panel_core
@@ -18,6 +21,7 @@ from . import test_cdr_callmyway_import
 from . import test_cdr_copy
 from . import test_cdr_folder
 from . import test_cdr_import
+from . import test_cdr_import_isolation
 from . import test_cdr_matching
 from . import test_cdr_parser
 from . import test_cdr_references
@@ -30,6 +34,7 @@ from . import test_gateway_sandbox
 from . import test_gateway_summit
 from . import test_line_blocking
 from . import test_multicompany
+from . import test_name_search
 from . import test_number_assignment
 from . import test_number_range
 from . import test_phone
@@ -41,6 +46,7 @@ from . import test_security_company
 from . import test_security_fields
 from . import test_sip_line_access
 from . import test_sip_line_provisioning
+from . import test_sip_line_tour
 from . import test_tours
 from . import test_webhook
 from . import test_webhook_bounds

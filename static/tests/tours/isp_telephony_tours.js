@@ -143,3 +143,163 @@ registry.category("web_tour.tours").add("isp_telephony_cdr_today", {
         },
     ],
 });
+
+// Numbers tests/test_sip_line_tour.py leaves available (E.164 digits
+// without +55, which only they match).
+const TOUR_LINE_DIGITS = "3135000041";
+const TOUR_DID_DIGITS = "3135000042";
+
+function pickMany2one(fieldSelector, text, label, content) {
+    return [
+        {
+            content,
+            trigger: `${fieldSelector} input`,
+            run: `edit ${text}`,
+        },
+        {
+            content: `${content}: pick ${label}`,
+            trigger: `.o-autocomplete--dropdown-item a:contains(${label})`,
+            run: "click",
+        },
+    ];
+}
+
+// From an open line dialog: Activate, add a DID, save the dialog, save the
+// contract, and check the line still shows its DID.
+function activateThenAddDidSteps() {
+    return [
+        {
+            content: "Activate the line from the dialog",
+            trigger: ".modal .o_form_view button[name=action_activate]",
+            run: "click",
+        },
+        {
+            content: "The platform answered: the line is active with its terminal",
+            trigger: ".modal .o_field_widget[name=terminal]:contains(SBX-)",
+        },
+        {
+            content: "Open the DIDs tab of the dialog",
+            trigger: ".modal .nav-link:contains(DIDs)",
+            run: "click",
+        },
+        {
+            content: "Add a DID",
+            trigger: ".modal .o_field_widget[name=did_ids] .o_field_x2many_list_row_add a",
+            run: "click",
+        },
+        ...pickMany2one(
+            ".modal .o_field_widget[name=did_ids] .o_data_row .o_field_widget[name=number_id]",
+            TOUR_DID_DIGITS,
+            "3500-0042",
+            "Type the DID's digits"
+        ),
+        {
+            content: "Route it to the main line (port 1)",
+            trigger: ".modal .o_field_widget[name=did_ids] .o_data_row .o_field_widget[name=port] input",
+            run: "edit 1",
+        },
+        {
+            content: "Save the dialog",
+            trigger: ".modal .modal-footer .o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "The dialog is closed",
+            trigger: "body:not(:has(.modal))",
+        },
+        {
+            content: "Save the contract",
+            trigger: ".o_form_view .o_form_status_indicator .o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "The contract is saved",
+            trigger: ".o_form_view .o_form_status_indicator_buttons.invisible:not(:visible)",
+        },
+        {
+            content: "The line still shows its DID",
+            trigger: ".o_field_widget[name=sip_line_ids] .o_data_row:contains(Tour line) td[name=did_count]:contains(1)",
+        },
+    ];
+}
+
+registry.category("web_tour.tours").add("isp_telephony_did_after_activate", {
+    steps: () => [
+        {
+            content: "Open the contract's SIP Lines tab",
+            trigger: ".o_notebook a.nav-link:contains(SIP Lines):visible",
+            run: "click",
+        },
+        {
+            content: "Open the draft line in its dialog",
+            trigger: ".o_field_widget[name=sip_line_ids] .o_data_row td:contains(Tour line)",
+            run: "click",
+        },
+        ...activateThenAddDidSteps(),
+    ],
+});
+
+registry.category("web_tour.tours").add("isp_telephony_new_line_did_after_activate", {
+    steps: () => [
+        {
+            content: "Open the contract's SIP Lines tab",
+            trigger: ".o_notebook a.nav-link:contains(SIP Lines):visible",
+            run: "click",
+        },
+        {
+            content: "Add a line: its dialog opens",
+            trigger: ".o_field_widget[name=sip_line_ids] .o_field_x2many_list_row_add a",
+            run: "click",
+        },
+        ...pickMany2one(
+            ".modal .o_field_widget[name=caller_id_number_id]",
+            TOUR_LINE_DIGITS,
+            "3500-0041",
+            "Type the line's number"
+        ),
+        ...pickMany2one(
+            ".modal .o_field_widget[name=integration_id]",
+            "Tour sandbox",
+            "Tour sandbox",
+            "Choose the platform"
+        ),
+        {
+            content: "Describe the line",
+            trigger: ".modal .o_field_widget[name=description] input",
+            run: "edit Tour line",
+        },
+        {
+            content: "An unsaved line cannot be activated yet: the dialog says to save",
+            trigger: ".modal .o_isp_line_save_to_activate",
+            run() {
+                if (document.querySelector(".modal button[name=action_activate]")) {
+                    throw new Error("Activate is offered on an unsaved line");
+                }
+            },
+        },
+        {
+            content: "Save the dialog",
+            trigger: ".modal .modal-footer .o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "The dialog is closed",
+            trigger: "body:not(:has(.modal))",
+        },
+        {
+            content: "Save the contract",
+            trigger: ".o_form_view .o_form_status_indicator .o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "The contract is saved",
+            trigger: ".o_form_view .o_form_status_indicator_buttons.invisible:not(:visible)",
+        },
+        {
+            content: "Open the saved line in its dialog",
+            trigger: ".o_field_widget[name=sip_line_ids] .o_data_row td:contains(Tour line)",
+            run: "click",
+        },
+        ...activateThenAddDidSteps(),
+    ],
+});
