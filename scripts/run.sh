@@ -13,25 +13,13 @@ DB=${ISP_DB:-isp_telephony_demo}
 PORT=${ISP_HTTP_PORT:-8069}
 CONF="$WORK_DIR/run-$DB.conf"
 
-check_odoo
-ensure_python_deps
-ensure_postgres
-ensure_wkhtmltopdf warn
+step "Odoo 18.0" ensure_odoo
+step "Python packages and OCA addons" ensure_python_deps
+step "PostgreSQL" ensure_postgres
+step "wkhtmltopdf" ensure_wkhtmltopdf warn
 write_config "$CONF" "$PORT"
 
-if module_installed "$DB"; then
-    say "database $DB exists: updating $ADDON_NAME"
-    odoo_bin -c "$CONF" -d "$DB" -u "$ADDON_NAME" --stop-after-init --log-level=warn
-else
-    if db_exists "$DB"; then
-        say "database $DB exists without $ADDON_NAME: installing it"
-    else
-        say "creating database $DB with $ADDON_NAME and demo data (a few minutes)"
-    fi
-    odoo_bin -c "$CONF" -d "$DB" -i "$ADDON_NAME" --stop-after-init --log-level=warn
-fi
-module_installed "$DB" || die "$ADDON_NAME did not install in $DB (see the log above)."
-
+step "database $DB" ensure_database "$DB" "$CONF"
 say "Odoo is starting on http://localhost:$PORT  (database $DB, login admin / password admin)"
 say "the telephony worker for Asterisk events runs separately: see the README"
 exec_args=(-c "$CONF" -d "$DB" --db-filter="^$DB\$" --http-port="$PORT")
