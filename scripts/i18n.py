@@ -33,6 +33,10 @@ LANGUAGE_HEADERS = {
 }
 
 
+def out(text=""):
+    sys.stdout.write(f"{text}\n")
+
+
 def entry_key(entry):
     return (entry.msgctxt or "", entry.msgid)
 
@@ -118,9 +122,9 @@ def update(fresh_path, i18n_dir):
     if changed:
         # Odoo's export as it is, so that the file reads like Odoo's own.
         shutil.copyfile(fresh_path, pot_path)
-        print(f"{pot_path.name}: written ({len(fresh)} entries)")
+        out(f"{pot_path.name}: written ({len(fresh)} entries)")
     else:
-        print(f"{pot_path.name}: unchanged ({len(fresh)} entries)")
+        out(f"{pot_path.name}: unchanged ({len(fresh)} entries)")
     for po_path in sorted(i18n_dir.glob("*.po")):
         po = polib.pofile(str(po_path), wrapwidth=78)
         before = {entry_key(e) for e in po if e.translated()}
@@ -129,12 +133,12 @@ def update(fresh_path, i18n_dir):
         po.save(str(po_path))
         problems = po_problems(po, fresh)
         kept = len(before & {entry_key(e) for e in fresh})
-        print(
+        out(
             f"{po_path.name}: {kept} translations kept, "
             f"{len(problems)} entries to translate"
         )
         for problem in problems:
-            print(f"  {problem}")
+            out(f"  {problem}")
     return 0
 
 
@@ -151,19 +155,19 @@ def check(fresh_path, i18n_dir):
         for line in po_problems(polib.pofile(str(po_path)), fresh):
             failures.append(f"{po_path.name}: {line}")
     if failures:
-        print("\n".join(failures))
-        print(
+        out("\n".join(failures))
+        out(
             f"{len(failures)} translation problem(s): run scripts/i18n.sh, "
             "translate what it lists in i18n/*.po and commit i18n/."
         )
         return 1
-    print(f"translations complete and current ({len(fresh)} entries)")
+    out(f"translations complete and current ({len(fresh)} entries)")
     return 0
 
 
 def main(argv):
     if len(argv) != 4 or argv[1] not in ("update", "check"):
-        print(__doc__)
+        out(__doc__)
         return 2
     command, fresh_path, i18n_dir = argv[1], Path(argv[2]), Path(argv[3])
     return (update if command == "update" else check)(fresh_path, i18n_dir)
