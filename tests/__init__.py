@@ -33,6 +33,7 @@ from . import test_number_range
 from . import test_phone
 from . import test_rating
 from . import test_rating_core
+from . import test_scripts
 from . import test_security
 from . import test_sip_line_access
 from . import test_sip_line_provisioning
