@@ -24,6 +24,7 @@ from . import test_click_to_dial
 from . import test_contract_blocking
 from . import test_contract_compat
 from . import test_destination
+from . import test_i18n
 from . import test_gateway_sandbox
 from . import test_gateway_summit
 from . import test_line_blocking
