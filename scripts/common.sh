@@ -221,6 +221,14 @@ odoo_requirements() {
     sed "${edits[@]}" "$src/requirements.txt" >"$out"
 }
 
+# pip with its (long) output in $WORK_DIR/pip.log, shown only on failure.
+quiet_pip() {
+    if ! "$PYTHON" -m pip "$@" >"$WORK_DIR/pip.log" 2>&1; then
+        grep -v '^WARNING: Location' "$WORK_DIR/pip.log" | tail -40 >&2
+        die "pip $* failed (whole output: $WORK_DIR/pip.log). Fix: $STEP_FIX"
+    fi
+}
+
 install_odoo() {
     local version missing
     resolve_odoo_source
@@ -237,14 +245,14 @@ install_odoo() {
     # Old source packages among Odoo's pins (e.g. for Python 3.11) do not
     # build with setuptools >= 70: they are built with this one, without
     # build isolation.
-    "$PYTHON" -m pip install -q --upgrade pip "setuptools<70" wheel
+    quiet_pip install --upgrade pip "setuptools<70" wheel
     odoo_requirements "$ODOO_SRC_DIR" "$WORK_DIR/odoo-requirements.txt"
-    "$PYTHON" -m pip install -q --no-build-isolation -r "$WORK_DIR/odoo-requirements.txt"
+    quiet_pip install --no-build-isolation -r "$WORK_DIR/odoo-requirements.txt"
     say "installing Odoo 18.0 from $ODOO_SRC_DIR (editable: the source stays where it is)"
     # "compat" puts the source tree on sys.path, where the regular package
     # odoo wins over the odoo/addons/ namespace directory the OCA wheels
     # install into site-packages; the default (an import hook) loses to it.
-    "$PYTHON" -m pip install -q --no-deps --no-build-isolation \
+    quiet_pip install --no-deps --no-build-isolation \
         --config-settings editable_mode=compat -e "$ODOO_SRC_DIR"
     [ "$(odoo_serie "$PYTHON" || true)" = "18.0" ] || die "Odoo was installed into $VENV_DIR but does not import."
 }
@@ -426,9 +434,12 @@ ensure_wkhtmltopdf() {
 }
 
 # 7. The database $1 with the addon and its demo data: installed when the
-#    module is not there yet, updated otherwise.
+#    module is not there yet, updated otherwise. With a language $3 and a
+#    country code $4, a database that does not exist yet is first created as
+#    Odoo's database manager does, so that the company gets that country's
+#    currency and the users that language (the demo: pt_BR, BR).
 ensure_database() {
-    local db=$1 conf=$2
+    local db=$1 conf=$2 lang=${3:-} country=${4:-}
     STEP_FIX="read Odoo's log above."
     if module_installed "$db"; then
         say "database $db exists: updating $ADDON_NAME"
@@ -436,12 +447,32 @@ ensure_database() {
     else
         if db_exists "$db"; then
             say "database $db exists without $ADDON_NAME: installing it"
-        else
-            say "creating database $db with $ADDON_NAME and demo data (a few minutes)"
+        elif [ -n "$lang" ]; then
+            say "creating database $db for ${country:-any country} in $lang (a few minutes)"
+            create_database "$db" "$conf" "$lang" "$country"
         fi
+        say "installing $ADDON_NAME with its demo data in $db (a few minutes)"
         odoo_bin -c "$conf" -d "$db" -i "$ADDON_NAME" --stop-after-init --log-level=warn
     fi
     module_installed "$db" || die "$ADDON_NAME did not install in $db (see the log above)."
+}
+
+create_database() {
+    local db=$1 conf=$2 lang=$3 country=${4:-}
+    (cd "$WORK_DIR" && TZ=UTC "$PYTHON" - "$conf" "$db" "$lang" "$country" <<'PY'
+import sys
+
+import odoo
+from odoo.service import db
+
+conf, name, lang, country = sys.argv[1:5]
+odoo.tools.config.parse_config(["-c", conf, "--log-level=warn"])
+db.exp_create_database(
+    name, True, lang, user_password="admin", login="admin",
+    country_code=country or None,
+)
+PY
+    )
 }
 
 # 8. Translations: Odoo's own export of the addon's terms (from database $1,

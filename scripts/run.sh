@@ -19,7 +19,9 @@ step "PostgreSQL" ensure_postgres
 step "wkhtmltopdf" ensure_wkhtmltopdf warn
 write_config "$CONF" "$PORT"
 
-step "database $DB" ensure_database "$DB" "$CONF"
+# A Brazilian ISP's demo: company in Brazil (BRL), users and customers in
+# Portuguese (Brazil). ISP_DEMO_LANG / ISP_DEMO_COUNTRY choose others.
+step "database $DB" ensure_database "$DB" "$CONF" "${ISP_DEMO_LANG:-pt_BR}" "${ISP_DEMO_COUNTRY:-BR}"
 say "Odoo is starting on http://localhost:$PORT  (database $DB, login admin / password admin)"
 say "the telephony worker for Asterisk events runs separately: see the README"
 exec_args=(-c "$CONF" -d "$DB" --db-filter="^$DB\$" --http-port="$PORT")
