@@ -89,7 +89,7 @@ registry.category("web_tour.tours").add("isp_telephony_pt_br", {
         },
         {
             content: "Calls list columns",
-            trigger: ".o_list_view th:contains(Duração)",
+            trigger: ".o_list_view th:contains(Segundos faturáveis)",
         },
     ],
 });
