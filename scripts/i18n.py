@@ -53,6 +53,10 @@ def entry_signature(entry):
     )
 
 
+def po_entry_state(entry):
+    return (entry_signature(entry), entry.msgstr, tuple(entry.flags))
+
+
 def placeholders(text):
     return sorted(p for p in PLACEHOLDER.findall(text) if p != "%%")
 
@@ -128,9 +132,12 @@ def update(fresh_path, i18n_dir):
     for po_path in sorted(i18n_dir.glob("*.po")):
         po = polib.pofile(str(po_path), wrapwidth=78)
         before = {entry_key(e) for e in po if e.translated()}
+        old_entries = [po_entry_state(e) for e in po]
         merge(po, fresh)
-        write_header(po, fresh, po_path.stem)
-        po.save(str(po_path))
+        if [po_entry_state(e) for e in po] != old_entries or not po.metadata:
+            # Only a changed catalog gets new header dates.
+            write_header(po, fresh, po_path.stem)
+            po.save(str(po_path))
         problems = po_problems(po, fresh)
         kept = len(before & {entry_key(e) for e in fresh})
         out(

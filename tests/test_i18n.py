@@ -1,12 +1,18 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Portuguese (Brazil): every string a user reads reaches the translation
-export, and a pt_BR customer's call statement speaks Portuguese with
-Brazilian dates, numbers and money."""
+export, scripts/i18n.py merges and checks the catalogs, and a pt_BR
+customer's call statement speaks Portuguese with Brazilian dates, numbers
+and money."""
 
 import ast
+import importlib.util
 import re
+import shutil
+import tempfile
 from pathlib import Path
+
+import polib
 
 from odoo.tests import BaseCase
 
@@ -149,3 +155,89 @@ class TestPortugueseCallStatement(BillingCase):
         self.assertIn("Call statement", html)
         self.assertIn("Local mobile", html)
         self.assertIn("686.00", html)
+
+
+def _load_i18n_script():
+    spec = importlib.util.spec_from_file_location(
+        "isp_i18n_script", ADDON / "scripts" / "i18n.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class TestI18nMerge(BaseCase):
+    """scripts/i18n.py: what scripts/i18n.sh merges and scripts/test.sh
+    checks."""
+
+    def setUp(self):
+        super().setUp()
+        self.script = _load_i18n_script()
+        self.tmp = Path(tempfile.mkdtemp(prefix="isp_i18n_"))
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def catalog(self, path, entries):
+        catalog = polib.POFile()
+        catalog.metadata = {"Content-Type": "text/plain; charset=UTF-8"}
+        for msgid, msgstr, flags in entries:
+            catalog.append(
+                polib.POEntry(
+                    msgid=msgid,
+                    msgstr=msgstr,
+                    flags=list(flags),
+                    occurrences=[("code:addons/isp_telephony/x.py", "0")],
+                )
+            )
+        catalog.save(str(path))
+        return path
+
+    def test_merge_keeps_translations_adds_new_drops_gone(self):
+        i18n = self.tmp / "i18n"
+        i18n.mkdir()
+        self.catalog(
+            i18n / "pt_BR.po",
+            [("Line", "Linha", ()), ("Gone", "Sumiu", ()), ("Due Day", "Dia", ())],
+        )
+        fresh = self.catalog(
+            self.tmp / "fresh.pot",
+            [("Line", "", ()), ("Due Day", "", ()), ("New %s", "", ())],
+        )
+        self.script.update(fresh, i18n)
+        po = polib.pofile(str(i18n / "pt_BR.po"))
+        self.assertEqual(
+            [(e.msgid, e.msgstr) for e in po],
+            [("Line", "Linha"), ("Due Day", "Dia"), ("New %s", "")],
+        )
+        self.assertTrue((i18n / "isp_telephony.pot").exists())
+        # The check now fails on the untranslated entry, then passes.
+        self.assertEqual(self.script.check(fresh, i18n), 1)
+        po.find("New %s").msgstr = "Novo %s"
+        po.save()
+        self.assertEqual(self.script.check(fresh, i18n), 0)
+
+    def test_check_fails_on_fuzzy_placeholders_and_a_stale_pot(self):
+        i18n = self.tmp / "i18n"
+        i18n.mkdir()
+        fresh = self.catalog(
+            self.tmp / "fresh.pot", [("Line %s", "", ()), ("Block", "", ())]
+        )
+        shutil.copyfile(fresh, i18n / "isp_telephony.pot")
+        self.catalog(
+            i18n / "pt_BR.po",
+            [("Line %s", "Linha", ()), ("Block", "Bloquear", ("fuzzy",))],
+        )
+        problems = self.script.po_problems(
+            polib.pofile(str(i18n / "pt_BR.po")), polib.pofile(str(fresh))
+        )
+        self.assertEqual(len(problems), 2)
+        self.assertIn("placeholders differ", problems[0])
+        self.assertIn("fuzzy", problems[1])
+        newer = self.catalog(
+            self.tmp / "newer.pot", [("Line %s", "", ()), ("Unblock", "", ())]
+        )
+        differences = self.script.pot_differences(
+            polib.pofile(str(newer)), polib.pofile(str(fresh))
+        )
+        self.assertEqual(
+            differences, ["new in the code: 'Unblock'", "gone from the code: 'Block'"]
+        )
