@@ -474,8 +474,10 @@ class IspTelephonyIntegration(models.Model):
             raise UserError(self.env._("The integration %s is archived.", self.name))
         try:
             cls = gateway_base.gateway_class(self.gateway)
-        except gateway_base.GatewayError as error:
-            raise UserError(error.message) from None
+        except gateway_base.GatewayError:
+            raise UserError(
+                self.env._("No platform adapter for gateway %s.", self.gateway)
+            ) from None
         return cls(self._gateway_config())
 
     # Catalog sync (partitions, categories, plans, licences) -----------------

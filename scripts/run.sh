@@ -14,25 +14,15 @@ DB=${ISP_DB:-isp_telephony_demo}
 PORT=${ISP_HTTP_PORT:-8069}
 CONF="$WORK_DIR/run-$DB.conf"
 
-check_odoo
-ensure_python_deps
-ensure_postgres
-ensure_wkhtmltopdf warn
+step "Odoo 18.0" ensure_odoo
+step "Python packages and OCA addons" ensure_python_deps
+step "PostgreSQL" ensure_postgres
+step "wkhtmltopdf" ensure_wkhtmltopdf warn
 write_config "$CONF" "$PORT" "$DB"
 
-if module_installed "$DB"; then
-    say "database $DB exists: updating $ADDON_NAME"
-    odoo_bin -c "$CONF" -d "$DB" -u "$ADDON_NAME" --stop-after-init --log-level=warn
-else
-    if db_exists "$DB"; then
-        say "database $DB exists without $ADDON_NAME: installing it"
-    else
-        say "creating database $DB with $ADDON_NAME and demo data (a few minutes)"
-    fi
-    odoo_bin -c "$CONF" -d "$DB" -i "$ADDON_NAME" --stop-after-init --log-level=warn
-fi
-module_installed "$DB" || die "$ADDON_NAME did not install in $DB (see the log above)."
-
+# A Brazilian ISP's demo: company in Brazil (BRL), users and customers in
+# Portuguese (Brazil). ISP_DEMO_LANG / ISP_DEMO_COUNTRY choose others.
+step "database $DB" ensure_database "$DB" "$CONF" "${ISP_DEMO_LANG:-pt_BR}" "${ISP_DEMO_COUNTRY:-BR}"
 say "Odoo is starting on http://localhost:$PORT  (database $DB, login admin / password admin)"
 say "the database manager lists $DB only; its master password is in $WORK_DIR/master_password (or ISP_MASTER_PASSWORD)"
 say "CDR files: integrations read CDR directories under $WORK_DIR/cdr (isp_telephony_cdr_root)"

@@ -32,6 +32,7 @@ from . import test_contract_compat
 from . import test_destination
 from . import test_gateway_sandbox
 from . import test_gateway_summit
+from . import test_i18n
 from . import test_line_blocking
 from . import test_multicompany
 from . import test_name_search
@@ -39,8 +40,10 @@ from . import test_number_assignment
 from . import test_number_range
 from . import test_phone
 from . import test_protection_settings
+from . import test_pt_br_tour
 from . import test_rating
 from . import test_rating_core
+from . import test_scripts
 from . import test_security
 from . import test_security_company
 from . import test_security_fields
