@@ -36,6 +36,7 @@ from . import test_name_search
 from . import test_number_assignment
 from . import test_number_range
 from . import test_phone
+from . import test_provisioning_isolation
 from . import test_rating
 from . import test_rating_core
 from . import test_security
