@@ -199,7 +199,10 @@ class IspProvisioningJob(models.Model):
                     chunk = group.browse(ids).filtered(
                         lambda j: j.state in ("pending", "running")
                     )
-                    prepared = [job._prepare() for job in chunk]
+                    # A job whose request cannot be built fails alone.
+                    ready = [(job, job._prepare_safely()) for job in chunk]
+                    chunk = group.browse([job.id for job, item in ready if item])
+                    prepared = [item for _job, item in ready if item]
                     if auto_commit:
                         # End the transaction before the network calls.
                         cr.commit()  # pylint: disable=invalid-commit
@@ -211,7 +214,12 @@ class IspProvisioningJob(models.Model):
                         done = job._finish_safely(item, result, error)
                         if done and item["operation"] == "activate":
                             activated |= job.line_id
-                    self._after_activation(activated)
+                    try:
+                        with cr.savepoint():
+                            self._after_activation(activated)
+                    except Exception:
+                        # Calls are matched again by the next CDR import.
+                        _logger.exception("Re-matching calls of new lines failed")
                     if auto_commit:
                         cr.commit()  # pylint: disable=invalid-commit
         return jobs
@@ -233,19 +241,34 @@ class IspProvisioningJob(models.Model):
                 self._finish(prepared, result, error)
         except Exception as exc:
             _logger.exception("Provisioning job %s: storing the result failed", self.id)
-            self.env.invalidate_all()
-            self.write(
-                {
-                    "state": "failed",
-                    "done_at": fields.Datetime.now(),
-                    "error": f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}",
-                }
-            )
-            self.line_id.write(
-                {"state": "error", "platform_error": f"{type(exc).__name__}: {exc}"}
-            )
+            self._fail_unexpectedly(exc)
             return False
         return self.state == "done"
+
+    def _prepare_safely(self):
+        """``_prepare`` in a savepoint; a failure (the line's data cannot be
+        sent) fails this job only, with the reason on it and on its line.
+        Returns the prepared data, or None."""
+        try:
+            with self.env.cr.savepoint():
+                return self._prepare()
+        except Exception as exc:
+            _logger.exception("Provisioning job %s: preparing it failed", self.id)
+            self._fail_unexpectedly(exc)
+            return None
+
+    def _fail_unexpectedly(self, exc):
+        self.env.invalidate_all()
+        self.write(
+            {
+                "state": "failed",
+                "done_at": fields.Datetime.now(),
+                "error": f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}",
+            }
+        )
+        self.line_id.write(
+            {"state": "error", "platform_error": f"{type(exc).__name__}: {exc}"}
+        )
 
     def _prepare(self):
         """Read what to send, as plain data (no record crosses the call)."""

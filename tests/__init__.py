@@ -40,6 +40,7 @@ from . import test_number_assignment
 from . import test_number_range
 from . import test_phone
 from . import test_protection_settings
+from . import test_provisioning_isolation
 from . import test_pt_br_tour
 from . import test_rating
 from . import test_rating_core
