@@ -475,6 +475,10 @@ ensure_database() {
         elif [ -n "$lang" ]; then
             say "creating database $db for ${country:-any country} in $lang (a few minutes)"
             create_database "$db" "$conf" "$lang" "$country"
+            # Accounting first: for a country, account installs its chart
+            # of accounts (l10n_*) with journals, which the demo invoices need.
+            say "installing accounting (and the chart of accounts of ${country:-the company}) in $db"
+            odoo_bin -c "$conf" -d "$db" -i account --stop-after-init --log-level=warn
         fi
         say "installing $ADDON_NAME with its demo data in $db (a few minutes)"
         odoo_bin -c "$conf" -d "$db" -i "$ADDON_NAME" --stop-after-init --log-level=warn
