@@ -60,6 +60,7 @@
         "views/account_move_views.xml",
         "wizards/isp_telephony_billing_wizard.xml",
         "report/call_statement_report.xml",
+        "views/isp_cdr_analysis_views.xml",
         "views/isp_telephony_menus.xml",
     ],
     "demo": [

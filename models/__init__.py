@@ -35,3 +35,4 @@ from . import isp_telephony_rating
 from . import isp_telephony_billing
 from . import account_move
 from . import account_move_line
+from . import isp_cdr_analysis

@@ -11,6 +11,7 @@ from . import test_blocking_core
 from . import test_call_events
 from . import test_call_log
 from . import test_call_panel_core
+from . import test_call_views
 from . import test_callmyway
 from . import test_catalog
 from . import test_catalog_sync
