@@ -22,6 +22,7 @@ from . import test_cdr_matching
 from . import test_cdr_parser
 from . import test_cdr_references
 from . import test_click_to_dial
+from . import test_connection_check
 from . import test_contract_blocking
 from . import test_contract_compat
 from . import test_destination
