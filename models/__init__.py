@@ -36,3 +36,5 @@ from . import isp_telephony_billing
 from . import account_move
 from . import account_move_line
 from . import isp_cdr_analysis
+from . import isp_sip_line_usage
+from . import isp_sip_line_credential

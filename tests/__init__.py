@@ -33,10 +33,12 @@ from . import test_multicompany
 from . import test_number_assignment
 from . import test_number_range
 from . import test_phone
+from . import test_portal
 from . import test_rating
 from . import test_rating_core
 from . import test_security
 from . import test_sip_line_access
+from . import test_sip_line_credential
 from . import test_sip_line_provisioning
 from . import test_tours
 from . import test_webhook
