@@ -41,4 +41,5 @@ from . import test_sip_line_access
 from . import test_sip_line_credential
 from . import test_sip_line_provisioning
 from . import test_tours
+from . import test_usage_tours
 from . import test_webhook
