@@ -10,6 +10,7 @@ from . import test_billing_tools
 from . import test_blocking_core
 from . import test_call_events
 from . import test_call_log
+from . import test_call_panel_calm
 from . import test_call_panel_core
 from . import test_call_views
 from . import test_callmyway
