@@ -76,6 +76,7 @@
         "web.assets_backend": [
             "isp_telephony/static/src/dial/*",
             "isp_telephony/static/src/call_panel/*",
+            "isp_telephony/static/src/overview/*",
         ],
         "web.assets_tests": [
             "isp_telephony/static/tests/tours/*.js",

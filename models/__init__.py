@@ -38,3 +38,4 @@ from . import account_move_line
 from . import isp_cdr_analysis
 from . import isp_sip_line_usage
 from . import isp_sip_line_credential
+from . import isp_telephony_overview

@@ -111,3 +111,35 @@ class TestTelephonyMenu(BillingCase):
             self.env.ref("contract.action_customer_contract"),
             [menu.action for menu in customers.child_id],
         )
+
+
+@tagged("post_install", "-at_install")
+class TestTelephonyOverview(BillingCase):
+    def overview(self):
+        self.env.flush_all()
+        overview = self.env["isp.telephony.overview"].with_user(self.manager)
+        return {card["key"]: card for card in overview.get_overview()["cards"]}
+
+    def test_overview_counts_this_month_and_opens_what_it_counts(self):
+        before = self.overview()
+        now = datetime.now().replace(microsecond=0)
+        for dialled, seconds in ((LOCAL, 150), (MOBILE, 60), (USA, 60)):
+            self.cdr(dialled, seconds, now, detect_time=now)
+        self.rate()
+        cards = self.overview()
+
+        def added(key):
+            return cards[key]["value"] - before[key]["value"]
+
+        self.assertEqual(added("calls"), 3)
+        self.assertEqual(added("no_rate"), 1)
+        self.assertEqual(cards["no_rate"]["level"], "danger")
+        charged = self.env["isp.cdr"].search([("line_id", "=", self.line.id)])
+        rated = sum(charged.mapped("rounded_seconds")) / 60
+        self.assertGreaterEqual(rated, 4.0)  # local 3 min (60 s blocks), mobile 1
+        self.assertAlmostEqual(added("minutes"), rated)
+        self.assertAlmostEqual(added("revenue"), sum(charged.mapped("charge")))
+        self.assertGreater(added("revenue"), 1.80)
+        no_rate = self.env["isp.cdr"].search(cards["no_rate"]["action"]["domain"])
+        self.assertIn(USA, no_rate.mapped("dnis_e164"))
+        self.assertEqual(added("rejected_imports"), 0)
