@@ -40,7 +40,6 @@ class IspCdrAnalysis(models.Model):
         help="Minutes of conversation as the platform measured them.",
     )
     rated_minutes = fields.Float(
-        string="Rated Minutes",
         readonly=True,
         digits=(16, 2),
         help="Minutes after the plan's rounding.",

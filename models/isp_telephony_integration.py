@@ -423,7 +423,9 @@ class IspTelephonyIntegration(models.Model):
         else:
             title = self.env._("Connection failed")
             body = message
-        self.message_post(body=f"{title}: {body}")
+        self.message_post(
+            body=self.env._("%(title)s: %(body)s", title=title, body=body)
+        )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
