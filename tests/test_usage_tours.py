@@ -44,6 +44,16 @@ class TestUsageTours(HttpCase, BillingCase):
             login=self.manager.login,
         )
 
+    def test_overview_cards_open_what_they_count(self):
+        # Only this test's calls: the demo's would change the counts.
+        self.env["isp.cdr"].search([]).unlink()
+        self._rated_calls(datetime.now().replace(microsecond=0) - timedelta(hours=1))
+        self.start_tour(
+            "/odoo/action-isp_telephony.action_isp_telephony_overview_dashboard",
+            "isp_telephony_overview_cards",
+            login=self.manager.login,
+        )
+
     def test_manager_copies_webhook_data_and_tests_the_connection(self):
         LIMITER.reset()
         server = CallMyWayServer(username="8000001", password="cmw-pass").start()

@@ -157,3 +157,29 @@ registry.category("web_tour.tours").add("isp_telephony_portal_statement", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("isp_telephony_overview_cards", {
+    steps: () => [
+        {
+            content: "The overview counts this month's No-rate calls",
+            trigger: ".o_isp_overview_card[data-key=no_rate] .o_isp_overview_value:contains(1)",
+        },
+        {
+            trigger: ".o_isp_overview_card[data-key=margin]",
+        },
+        {
+            content: "The card opens the calls it counts",
+            trigger: ".o_isp_overview_card[data-key=no_rate]",
+            run: "click",
+        },
+        {
+            trigger: ".o_list_view .o_data_row:contains(+1 202-555-0123)",
+            run() {
+                const rows = document.querySelectorAll(".o_list_view .o_data_row");
+                if (rows.length !== 1) {
+                    throw new Error(`${rows.length} rows behind the No-rate card`);
+                }
+            },
+        },
+    ],
+});
