@@ -23,6 +23,7 @@
         "security/isp_telephony_security.xml",
         "security/ir.model.access.csv",
         "security/isp_telephony_rules.xml",
+        "security/isp_telephony_portal_security.xml",
         "data/ir_cron.xml",
         "data/isp_cdr_layout_data.xml",
         "views/isp_telephony_integration_views.xml",
@@ -60,6 +61,9 @@
         "views/account_move_views.xml",
         "wizards/isp_telephony_billing_wizard.xml",
         "report/call_statement_report.xml",
+        "views/isp_cdr_analysis_views.xml",
+        "views/isp_sip_line_usage_views.xml",
+        "views/isp_telephony_portal_templates.xml",
         "views/isp_telephony_menus.xml",
     ],
     "demo": [
@@ -72,6 +76,7 @@
         "web.assets_backend": [
             "isp_telephony/static/src/dial/*",
             "isp_telephony/static/src/call_panel/*",
+            "isp_telephony/static/src/overview/*",
         ],
         "web.assets_tests": [
             "isp_telephony/static/tests/tours/*.js",

@@ -35,3 +35,7 @@ from . import isp_telephony_rating
 from . import isp_telephony_billing
 from . import account_move
 from . import account_move_line
+from . import isp_cdr_analysis
+from . import isp_sip_line_usage
+from . import isp_sip_line_credential
+from . import isp_telephony_overview

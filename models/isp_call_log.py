@@ -30,6 +30,10 @@ REQUEST_GRACE = timedelta(seconds=60)
 STALE_CALL = timedelta(hours=4)
 # Panels of calls older than this are not restored on page load.
 PANEL_MAX_AGE = timedelta(hours=12)
+# Panels restored on page load: live calls, then ended calls (the call panel
+# keeps as many, see static/src/call_panel/call_panel_service.js).
+PANEL_MAX_LIVE = 10
+PANEL_MAX_ENDED = 5
 # A webhook start of an outgoing call matches a click-to-dial this recent.
 REQUEST_MATCH_WINDOW = timedelta(minutes=10)
 MAX_CANDIDATES = 20
@@ -170,6 +174,35 @@ class IspCallLog(models.Model):
         help="The contract line that bills the collection charge on the "
         "contract's next invoice.",
     )
+    # The follow-up the agent planned from the panel: the activity lives on
+    # the contact (where the team works), the call log keeps what was planned
+    # and links the activity while it is open.
+    followup_activity_id = fields.Many2one(
+        "mail.activity",
+        string="Follow-up Activity",
+        readonly=True,
+        ondelete="set null",
+        copy=False,
+    )
+    followup_summary = fields.Char(
+        string="Follow-up", readonly=True, help="The follow-up planned after the call."
+    )
+    followup_date = fields.Date(string="Follow-up Due", readonly=True)
+    followup_user_id = fields.Many2one(
+        "res.users", string="Follow-up By", readonly=True
+    )
+    number_display = fields.Char(
+        string="Number as Read",
+        compute="_compute_number_display",
+        help="The other party's number the way people read it.",
+    )
+    followup_state = fields.Selection(
+        [("none", "None"), ("planned", "Planned"), ("done", "Done")],
+        compute="_compute_followup_state",
+        search="_search_followup_state",
+        help="Planned: the activity is still open on the contact. Done: it "
+        "was marked done (or cancelled).",
+    )
     error = fields.Text(readonly=True, help="Why the platform refused the call.")
     cdr_count = fields.Integer(
         string="CDRs",
@@ -231,6 +264,51 @@ class IspCallLog(models.Model):
         for log in self:
             who = log.partner_id.name or log.number or self.env._("withheld")
             log.display_name = f"{labels.get(log.direction, '')} {who}".strip()
+
+    @api.depends("number", "number_e164", "withheld")
+    def _compute_number_display(self):
+        for log in self:
+            country = log.integration_id._country_code()
+            if log.withheld:
+                log.number_display = self.env._("withheld")
+            else:
+                log.number_display = phone.format_display(
+                    log.number_e164, country, log.number
+                )
+
+    @api.depends("followup_summary", "followup_activity_id.active")
+    def _compute_followup_state(self):
+        for log in self:
+            if log.followup_activity_id.active:
+                log.followup_state = "planned"
+            elif log.followup_summary:
+                log.followup_state = "done"
+            else:
+                log.followup_state = "none"
+
+    def _search_followup_state(self, operator, value):
+        if operator != "=" or value not in ("none", "planned", "done"):
+            raise UserError(self.env._("Unsupported search on the follow-up."))
+        if value == "planned":
+            return [("followup_activity_id.active", "=", True)]
+        if value == "done":
+            return [
+                ("followup_summary", "!=", False),
+                "|",
+                ("followup_activity_id", "=", False),
+                ("followup_activity_id.active", "=", False),
+            ]
+        return [("followup_summary", "=", False)]
+
+    def action_open_followup(self):
+        """Open the contact the follow-up activity is planned on."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "res_id": self.partner_id.id,
+            "views": [(False, "form")],
+        }
 
     @api.depends("duration")
     def _compute_duration_display(self):
@@ -509,7 +587,9 @@ class IspCallLog(models.Model):
         if self.withheld:
             return self.env._("a withheld number")
         if self.number_e164:
-            return phone.format_international(self.number_e164) or self.number_e164
+            return phone.format_display(
+                self.number_e164, self.integration_id._country_code()
+            )
         return self.number or "?"
 
     # Call panel -----------------------------------------------------------------
@@ -581,20 +661,50 @@ class IspCallLog(models.Model):
             if log.user_id != self.env.user:
                 raise AccessError(self.env._("This call belongs to another agent."))
 
+    def _my_panels_domain(self):
+        return [
+            ("user_id", "=", self.env.uid),
+            ("panel_closed", "=", False),
+            ("state", "in", ("ringing", "answered", "ended", "missed")),
+            ("start_time", ">=", fields.Datetime.now() - PANEL_MAX_AGE),
+        ]
+
+    @api.model
+    def get_my_panels(self):
+        """What the call panel shows after a page load: the agent's live
+        calls first, then the latest ended calls not yet documented nor
+        dismissed, and how many older ended ones wait in the Call Log."""
+        domain = self._my_panels_domain()
+        live = self.search(
+            domain + [("state", "in", IN_PROGRESS)], limit=PANEL_MAX_LIVE
+        )
+        ended_domain = domain + [("state", "not in", IN_PROGRESS)]
+        ended = self.search(ended_domain, limit=PANEL_MAX_ENDED)
+        more = self.search_count(ended_domain) - len(ended)
+        return {
+            "calls": [log._panel_payload() for log in live + ended],
+            "more_ended": more,
+        }
+
     @api.model
     def get_my_active_calls(self):
-        """Panels to show after a page load: the agent's calls not yet
-        documented nor dismissed."""
+        """Panels to show after a page load (see get_my_panels)."""
+        return self.get_my_panels()["calls"]
+
+    @api.model
+    def action_panel_clear_ended(self):
+        """One action clears the panel: every ended call of the agent not
+        documented is dismissed (it stays in the Call Log, Not Documented).
+        Returns how many were dismissed."""
         logs = self.search(
             [
                 ("user_id", "=", self.env.uid),
                 ("panel_closed", "=", False),
-                ("state", "in", ("ringing", "answered", "ended", "missed")),
-                ("start_time", ">=", fields.Datetime.now() - PANEL_MAX_AGE),
-            ],
-            limit=5,
+                ("state", "not in", IN_PROGRESS),
+            ]
         )
-        return [log._panel_payload() for log in logs]
+        logs.write({"panel_closed": True})
+        return len(logs)
 
     @api.model
     def panel_search(self, term):
@@ -715,13 +825,21 @@ class IspCallLog(models.Model):
                 raise UserError(
                     self.env._("Link the call to a contact to plan a follow-up.")
                 )
-            partner.activity_schedule(
+            activity = partner.activity_schedule(
                 "mail.mail_activity_data_todo",
                 date_deadline=values.get("activity_date")
                 or fields.Date.context_today(self),
                 summary=summary or self.env._("Call back"),
                 note=self.notes or "",
                 user_id=self.env.uid,
+            )
+            self.write(
+                {
+                    "followup_activity_id": activity.id,
+                    "followup_summary": activity.summary,
+                    "followup_date": activity.date_deadline,
+                    "followup_user_id": activity.user_id.id,
+                }
             )
         if values.get("add_charge"):
             self._add_collection_charge()

@@ -319,9 +319,13 @@ class IspSipLine(models.Model):
 
     @api.model
     def _default_integration(self):
-        return self.env["isp.telephony.integration"].search(
-            [("company_id", "=", self.env.company.id)], limit=1
-        )
+        # A platform that provisions lines (Summit, the Sandbox) before the
+        # ones that only carry calls (CallMyWay, Asterisk).
+        Integration = self.env["isp.telephony.integration"]
+        domain = [("company_id", "=", self.env.company.id)]
+        return Integration.search(
+            domain + [("gateway", "not in", ("callmyway", "asterisk"))], limit=1
+        ) or Integration.search(domain, limit=1)
 
     # Computes --------------------------------------------------------------
     @api.depends("caller_id_number_id", "description")

@@ -36,8 +36,9 @@ class IspSipLineDid(models.Model):
     e164 = fields.Char(related="number_id.e164", store=True, index=True)
     priority = fields.Integer(default=1, help="Order in which DIDs are hunted.")
     port = fields.Integer(
+        default=1,
         help="1 = the main line; another value = a separate port created on the "
-        "platform; empty = this DID receives no calls."
+        "platform; empty = this DID receives no calls.",
     )
     routing = fields.Char(
         compute="_compute_routing",

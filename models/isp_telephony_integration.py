@@ -17,7 +17,7 @@ from odoo.tools import config
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..gateways import base as gateway_base
-from ..gateways.asterisk import INCOMING_CONTEXTS, AmiConfig
+from ..gateways.asterisk import INCOMING_CONTEXTS, AmiConfig, check_login
 from ..gateways.callmyway import CallMyWayClient
 from ..tools import call_panel, cdr_folder, phone
 from ..tools import cdr as cdr_core
@@ -255,6 +255,29 @@ class IspTelephonyIntegration(models.Model):
         help="Path of this integration's call-event webhook on this server; "
         "the platform adds ?token=<webhook secret>.",
     )
+    webhook_url = fields.Char(
+        string="Webhook URL",
+        compute="_compute_webhook_url",
+        help="The address to give the platform for call events, this "
+        "server's host included; the platform adds ?token=<webhook secret>.",
+    )
+    webhook_url_with_token = fields.Char(
+        string="Webhook URL with Secret",
+        compute="_compute_webhook_url_with_token",
+        groups=MANAGER_GROUP,
+        help="The webhook URL with the secret as its token: what CallMyWay's "
+        "webhook setting takes. Managers only.",
+    )
+    connection_state = fields.Selection(
+        [("ok", "Connected"), ("failed", "Failed")],
+        readonly=True,
+        copy=False,
+        help="Result of the last Test Connection.",
+    )
+    connection_message = fields.Char(readonly=True, copy=False)
+    connection_checked = fields.Datetime(
+        string="Connection Tested On", readonly=True, copy=False
+    )
     agent_ids = fields.One2many(
         "isp.telephony.agent",
         "integration_id",
@@ -282,6 +305,26 @@ class IspTelephonyIntegration(models.Model):
         for record in self:
             record.webhook_path = (
                 f"/isp_telephony/webhook/{record.id}" if record.id else False
+            )
+
+    def _compute_webhook_url(self):
+        for record in self:
+            record.webhook_url = (
+                f"{record.get_base_url().rstrip('/')}/isp_telephony/webhook/{record.id}"
+                if record.id
+                else False
+            )
+
+    @api.depends("webhook_secret")
+    def _compute_webhook_url_with_token(self):
+        # The field is readable by managers only (groups): never computed
+        # for anybody else.
+        for record in self:
+            secret = record.sudo().webhook_secret
+            record.webhook_url_with_token = (
+                f"{record.webhook_url}?token={secret}"
+                if record.webhook_url and secret
+                else False
             )
 
     @api.constrains("api_timeout")
@@ -479,6 +522,65 @@ class IspTelephonyIntegration(models.Model):
                 self.env._("No platform adapter for gateway %s.", self.gateway)
             ) from None
         return cls(self._gateway_config())
+
+    # Connection test -----------------------------------------------------------
+    def _check_connection(self):
+        """Ask the platform one harmless authenticated question; returns its
+        answer in words or raises a GatewayError / UserError."""
+        self.ensure_one()
+        if self.gateway == "asterisk":
+            return check_login(self._ami_config())
+        if self.gateway == "callmyway":
+            with self._callmyway_client() as client:
+                return client.check_connection()
+        with self._get_gateway() as gateway:
+            return gateway.check_connection()
+
+    def action_test_connection(self):
+        """Button: does the platform answer, and do the credentials work?
+        The answer is shown in plain words, kept on the integration and
+        logged in its chatter (never with a secret)."""
+        self.ensure_one()
+        self.check_access("write")
+        started = time.monotonic()
+        try:
+            answer = self._check_connection()
+        except gateway_base.GatewayError as error:
+            state, message = "failed", error.message
+        except UserError as error:
+            state, message = "failed", error.args[0]
+        else:
+            state, message = "ok", answer
+        elapsed = time.monotonic() - started
+        self.write(
+            {
+                "connection_state": state,
+                "connection_message": message,
+                "connection_checked": fields.Datetime.now(),
+            }
+        )
+        if state == "ok":
+            title = self.env._("Connection works")
+            body = self.env._(
+                "%(answer)s (%(seconds).1f s)", answer=message, seconds=elapsed
+            )
+        else:
+            title = self.env._("Connection failed")
+            body = message
+        self.message_post(
+            body=self.env._("%(title)s: %(body)s", title=title, body=body)
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": title,
+                "message": body,
+                "type": "success" if state == "ok" else "danger",
+                "sticky": state != "ok",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     # Catalog sync (partitions, categories, plans, licences) -----------------
     def action_sync_catalogs(self):

@@ -13,7 +13,9 @@ from . import test_blocking_core
 from . import test_blocking_isolation
 from . import test_call_events
 from . import test_call_log
+from . import test_call_panel_calm
 from . import test_call_panel_core
+from . import test_call_views
 from . import test_callmyway
 from . import test_catalog
 from . import test_catalog_sync
@@ -27,6 +29,7 @@ from . import test_cdr_parser
 from . import test_cdr_references
 from . import test_cdr_safe_numbers
 from . import test_click_to_dial
+from . import test_connection_check
 from . import test_contract_blocking
 from . import test_contract_compat
 from . import test_destination
@@ -39,6 +42,7 @@ from . import test_name_search
 from . import test_number_assignment
 from . import test_number_range
 from . import test_phone
+from . import test_portal
 from . import test_protection_settings
 from . import test_provisioning_isolation
 from . import test_pt_br_tour
@@ -49,8 +53,10 @@ from . import test_security
 from . import test_security_company
 from . import test_security_fields
 from . import test_sip_line_access
+from . import test_sip_line_credential
 from . import test_sip_line_provisioning
 from . import test_sip_line_tour
 from . import test_tours
+from . import test_usage_tours
 from . import test_webhook
 from . import test_webhook_bounds

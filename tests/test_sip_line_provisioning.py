@@ -38,7 +38,11 @@ class TestSipLineProvisioning(SummitLoopbackCase):
                     }
                 ),
                 Command.create(
-                    {"number_id": self.number("+553135000004").id, "priority": 3}
+                    {
+                        "number_id": self.number("+553135000004").id,
+                        "priority": 3,
+                        "port": 0,
+                    }
                 ),
             ]
         )

@@ -115,7 +115,7 @@ registry.category("web_tour.tours").add("isp_telephony_cdr_today", {
         },
         {
             content: "The calls list shows both calls",
-            trigger: ".o_list_view .o_data_row:contains(+5531999000222)",
+            trigger: ".o_list_view .o_data_row:contains(99900-0222)",
         },
         {
             content: "Open the filters",
@@ -133,13 +133,130 @@ registry.category("web_tour.tours").add("isp_telephony_cdr_today", {
         },
         {
             content: "Today's call is listed, the call of 22:30 yesterday (local time) is not",
-            trigger: ".o_list_view .o_data_row:contains(+5531999000111)",
+            trigger:
+                ".o_list_view:not(:has(.o_data_row:contains(99900-0222))) .o_data_row:contains(99900-0111)",
+        },
+    ],
+});
+
+// The agent's panel under a burst (issue 15). tests/test_tours.py posts
+// BURST_CALLS calls (start and end: two webhook events each) and then the
+// customer's call before the agent opens Odoo.
+const BURST_CALLS = 250;
+// Bus notifications pushed straight into the panel in one go, as a flood of
+// websocket messages would deliver them.
+const BUS_FLOOD = 500;
+
+function panelsInOrder() {
+    return [...document.querySelectorAll(".o_isp_call_panels .o_isp_call_panel")];
+}
+
+function checkCalm(maxEnded = 5) {
+    const panels = panelsInOrder();
+    const first = panels[0];
+    if (!first || first.dataset.state !== "ringing") {
+        throw new Error("the ringing call is not the first panel");
+    }
+    const rect = first.getBoundingClientRect();
+    if (rect.top < 0 || rect.bottom > window.innerHeight) {
+        throw new Error("the ringing call is not visible");
+    }
+    const ended = document.querySelectorAll(".o_isp_call_panel_ended").length;
+    if (ended > maxEnded) {
+        throw new Error(`${ended} ended panels shown`);
+    }
+    if (document.querySelectorAll(".o_isp_call_panel_ended .card-body").length) {
+        throw new Error("an ended call is not collapsed");
+    }
+}
+
+registry.category("web_tour.tours").add("isp_telephony_call_panel_burst", {
+    steps: () => [
+        {
+            content: "The ringing call is on top, open and visible; ended calls are few and collapsed",
+            trigger: ".o_isp_call_panel_live[data-state=ringing] .o_isp_call_partner:contains(Cliente Único)",
             run() {
-                const rows = [...document.querySelectorAll(".o_list_view .o_data_row")];
-                if (rows.some((row) => row.textContent.includes("+5531999000222"))) {
-                    throw new Error("Today lists a call of yesterday, local time");
+                checkCalm();
+                const more = document.querySelector(".o_isp_call_more");
+                if (!more || !more.textContent.includes(String(BURST_CALLS - 5))) {
+                    throw new Error("the older ended calls are not counted");
                 }
             },
+        },
+        {
+            content: "A flood of bus notifications does not freeze the page",
+            trigger: ".o_isp_call_panel_live[data-state=ringing]",
+            async run() {
+                const panel = odoo.__WOWL_DEBUG__.root.env.services.isp_telephony_call_panel;
+                const started = performance.now();
+                for (let i = 0; i < BUS_FLOOD; i++) {
+                    panel.upsert({
+                        id: 1000000 + i,
+                        action: "update",
+                        direction: "in",
+                        state: i % 2 ? "ended" : "missed",
+                        number: `3135${i}`,
+                        number_display: `(31) 3500-${String(i).padStart(4, "0")}`,
+                        withheld: false,
+                        mode: "unknown",
+                        partner: false,
+                        contract: false,
+                        candidates: [],
+                        duration: 0,
+                        documented: false,
+                        outcome_id: false,
+                        integration: TOUR_INTEGRATION,
+                    });
+                }
+                const queued = performance.now() - started;
+                // The page answers: a timer set now fires soon after the batch.
+                await new Promise((resolve) => setTimeout(resolve, 400));
+                const elapsed = performance.now() - started;
+                console.info(`${BUS_FLOOD} notifications: queued in ${queued.toFixed(0)} ms, page free after ${elapsed.toFixed(0)} ms`);
+                if (elapsed > 3000) {
+                    throw new Error(`the page froze for ${elapsed.toFixed(0)} ms`);
+                }
+            },
+        },
+        {
+            content: "Still calm: the live call first, at most five ended calls, all counted",
+            trigger: ".o_isp_call_ended_count",
+            run() {
+                checkCalm();
+                const count = document.querySelector(".o_isp_call_ended_count").textContent;
+                if (count.trim() !== String(BURST_CALLS + BUS_FLOOD)) {
+                    throw new Error(`${count} ended calls counted`);
+                }
+            },
+        },
+        {
+            content: "Clear all the ended calls at once",
+            trigger: ".o_isp_call_clear_ended",
+            run: "click",
+        },
+        {
+            content: "Only the live call remains",
+            trigger: ".o_isp_call_panels:not(:has(.o_isp_call_ended)) .o_isp_call_panel_live",
+        },
+        {
+            content: "The agent answers the customer and documents the call",
+            trigger: ".o_isp_call_panel_live .o_isp_call_outcome",
+            run: "selectByLabel Resolved",
+        },
+        {
+            trigger: ".o_isp_call_panel_live .o_isp_call_notes",
+            run: "edit Called during the storm",
+        },
+        {
+            trigger: ".o_isp_call_panel_live .o_isp_call_save",
+            run: "click",
+        },
+        {
+            content: "Saved, and the panel is gone",
+            trigger: ".o_notification:contains(Call saved)",
+        },
+        {
+            trigger: "body:not(:has(.o_isp_call_panel))",
         },
     ],
 });
