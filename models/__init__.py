@@ -33,5 +33,7 @@ from . import isp_telephony_rate
 from . import isp_telephony_plan_bucket
 from . import isp_telephony_rating
 from . import isp_telephony_billing
+from . import isp_sip_line_spend
+from . import isp_telephony_spend
 from . import account_move
 from . import account_move_line
