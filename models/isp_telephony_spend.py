@@ -254,7 +254,9 @@ class IspTelephonySpend(models.AbstractModel):
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",
             )
-            for user in managers.filtered(lambda u, line=line: line.company_id in u.company_ids):
+            for user in managers.filtered(
+                lambda u, line=line: line.company_id in u.company_ids
+            ):
                 line.activity_schedule(
                     "mail.mail_activity_data_todo",
                     summary=self.env._("Fraud guard tripped: check the line"),
@@ -263,9 +265,11 @@ class IspTelephonySpend(models.AbstractModel):
                 )
 
     def _managers(self, lines):
+        """Telephony managers of the lines' companies."""
         group = self.env.ref("isp_telephony.group_telephony_manager")
-        return group.sudo().all_user_ids.filtered(
-            lambda u: not u.share and u.active and u.id != self.env.ref("base.user_root").id
+        companies = lines.company_id
+        return group.sudo().users.filtered(
+            lambda u: u.active and not u.share and (u.company_ids & companies)
         )
 
     def _release_fraud(self, lines, origin):
@@ -280,9 +284,7 @@ class IspTelephonySpend(models.AbstractModel):
             line.message_post(
                 body=self.env._("Fraud block released: %(origin)s", origin=origin)
             )
-            line.activity_ids.filtered(
-                lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_todo")
-            ).action_feedback(feedback=origin)
+            line.activity_ids.action_feedback(feedback=origin)
         lines._apply_expected_category()
         self._notify_restored(lines)
 

@@ -36,6 +36,8 @@ from . import test_rating_core
 from . import test_security
 from . import test_sip_line_access
 from . import test_sip_line_provisioning
+from . import test_spend_control
 from . import test_spend_core
+from . import test_spend_notices
 from . import test_tours
 from . import test_webhook
