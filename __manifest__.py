@@ -48,6 +48,8 @@
         "data/isp_telephony_blocking_cron.xml",
         "views/contract_contract_blocking_views.xml",
         "data/isp_telephony_notice_templates.xml",
+        "data/isp_telephony_notice_cron.xml",
+        "views/isp_telephony_notice_views.xml",
         "views/isp_sip_line_spend_views.xml",
         "views/contract_contract_spend_views.xml",
         "views/isp_cdr_views.xml",

@@ -271,67 +271,15 @@ class ContractContract(models.Model):
             contract.telephony_spend_blocked_count = held.get(contract._origin, 0)
 
     @api.model
-    def _telephony_notify(self, template_xmlid, records):
-        """Email a notice (an editable mail template, in the customer's
-        language, with the company's data) about ``records`` (contracts or
-        lines) to their customer, logged on the contract's chatter. A
-        customer without an email address gets a note instead, and the
-        contract is listed under *Notices Not Emailed*."""
-        if not records:
-            return
-        template = self.env.ref(template_xmlid, raise_if_not_found=False)
-        if not template:
-            return
-        template = template.sudo()
-        records = records.sudo()
-        with_email = records.filtered(lambda r: r.partner_id.email)
-        without = records - with_email
-        if with_email:
-            ids = with_email.ids
-            subjects = template._render_field("subject", ids, compute_lang=True)
-            bodies = template._render_field("body_html", ids, compute_lang=True)
-            for record in with_email:
-                contract = (
-                    record if record._name == self._name else record.contract_id
-                )
-                contract.with_context(mail_post_autofollow=False).message_post(
-                    body=bodies[record.id],
-                    subject=subjects[record.id],
-                    partner_ids=record.partner_id.ids,
-                    message_type="comment",
-                    subtype_xmlid="mail.mt_comment",
-                    email_layout_xmlid="mail.mail_notification_light",
-                )
-            contracts = with_email if with_email._name == self._name else (
-                with_email.contract_id
-            )
-            contracts.filtered("telephony_notice_no_email").write(
-                {
-                    "telephony_notice_no_email": False,
-                    "telephony_notice_no_email_date": False,
-                }
-            )
-        if without:
-            for record in without:
-                contract = (
-                    record if record._name == self._name else record.contract_id
-                )
-                contract.message_post(
-                    body=self.env._(
-                        "Notice \"%(notice)s\" not emailed: %(customer)s has no "
-                        "email address. Reach the customer another way.",
-                        notice=template.name,
-                        customer=record.partner_id.display_name,
-                    ),
-                    subtype_xmlid="mail.mt_note",
-                )
-            contracts = without if without._name == self._name else without.contract_id
-            contracts.write(
-                {
-                    "telephony_notice_no_email": True,
-                    "telephony_notice_no_email_date": fields.Datetime.now(),
-                }
-            )
+    def _telephony_notify(self, template_xmlid, records, activity=False):
+        """Queue a customer notice about ``records`` (contracts or lines):
+        isp.telephony.notice renders it from its editable mail template in
+        the customer's language, logs it on the contract's chatter and
+        emails it within minutes; customers without an email address are
+        listed under *Customers Without Email*."""
+        return self.env["isp.telephony.notice"]._enqueue(
+            template_xmlid, records, activity=activity
+        )
 
     @api.depends("overdue_date")
     def _compute_overdue_days(self):

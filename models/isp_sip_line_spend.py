@@ -127,7 +127,6 @@ class IspSipLine(models.Model):
         readonly=True,
         copy=False,
         index=True,
-        tracking=True,
         help="The line reached its credit limit: partially blocked until its "
         "next cycle, a higher limit, or a manager lifts it.",
     )
@@ -142,7 +141,6 @@ class IspSipLine(models.Model):
         readonly=True,
         copy=False,
         index=True,
-        tracking=True,
         help="The fraud guard tripped: the line is fully blocked until a "
         "telephony manager releases it.",
     )

@@ -54,6 +54,14 @@ FIGURE_FNAMES = [
 ]
 
 
+def _group_by(records, key):
+    """``{key: records}`` keeping the recordset type (one write per group)."""
+    groups = {}
+    for record in records:
+        groups.setdefault(key(record), []).append(record.id)
+    return {value: records.browse(ids) for value, ids in groups.items()}
+
+
 class IspTelephonySpend(models.AbstractModel):
     _name = "isp.telephony.spend"
     _description = "Telephony Spend Control"
@@ -290,10 +298,9 @@ class IspTelephonySpend(models.AbstractModel):
 
     # Credit limit ----------------------------------------------------------------
     def _warn_credit(self, lines, cycles):
+        notes = {}
         for line in lines:
-            line.credit_warned_cycle = cycles[line.id]
-            contract = line.contract_id
-            text = self.env._(
+            notes[line.id] = self.env._(
                 "Line %(line)s spent %(spend)s of its %(limit)s credit limit "
                 "(%(share)s %%).",
                 line=line.display_name,
@@ -301,14 +308,11 @@ class IspTelephonySpend(models.AbstractModel):
                 limit=line.spend_currency_id.format(line.credit_limit),
                 share=round(line.credit_share),
             )
-            contract.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=self.env._("Telephony credit warning"),
-                note=text,
-                user_id=contract.user_id.id or self.env.uid,
-            )
+        for cycle, group in _group_by(lines, lambda line: cycles[line.id]).items():
+            group.write({"credit_warned_cycle": cycle})
+        # The customer's email and the responsible's activity are queued.
         self.env["contract.contract"]._telephony_notify(
-            "isp_telephony.mail_template_credit_warning", lines
+            "isp_telephony.mail_template_credit_warning", lines, activity=notes
         )
 
     def _block_credit(self, lines, origin, now):
@@ -319,16 +323,18 @@ class IspTelephonySpend(models.AbstractModel):
                 "credit_block_origin": origin,
             }
         )
-        for line in lines:
-            line.message_post(
-                body=self.env._(
+        lines._message_log_batch(
+            bodies={
+                line.id: self.env._(
                     "Credit limit reached (%(spend)s of %(limit)s): the line is "
                     "partially blocked until its next cycle (%(origin)s).",
                     spend=line.spend_currency_id.format(line.cycle_spend),
                     limit=line.spend_currency_id.format(line.credit_limit),
                     origin=origin,
                 )
-            )
+                for line in lines
+            }
+        )
         self.env["contract.contract"]._telephony_notify(
             "isp_telephony.mail_template_credit_block", lines
         )
@@ -339,20 +345,20 @@ class IspTelephonySpend(models.AbstractModel):
             "credit_block_date": False,
             "credit_block_origin": False,
         }
-        for line in lines:
-            if lifted:
-                vals["credit_lifted_cycle"] = line.cycle_start
-                body = self.env._(
-                    "Credit-limit block lifted for the rest of the cycle: %(origin)s",
-                    origin=origin,
-                )
-            else:
-                body = self.env._(
-                    "Credit-limit block ended: the line is below its limit (new "
-                    "cycle or higher limit)."
-                )
-            line.write(vals)
-            line.message_post(body=body)
+        if lifted:
+            body = self.env._(
+                "Credit-limit block lifted for the rest of the cycle: %(origin)s",
+                origin=origin,
+            )
+            for cycle, group in _group_by(lines, lambda line: line.cycle_start).items():
+                group.write(dict(vals, credit_lifted_cycle=cycle))
+        else:
+            body = self.env._(
+                "Credit-limit block ended: the line is below its limit (new "
+                "cycle or higher limit)."
+            )
+            lines.write(vals)
+        lines._message_log_batch(bodies=dict.fromkeys(lines.ids, body))
         if apply:
             lines._apply_expected_category()
         self._notify_restored(lines)

@@ -172,8 +172,14 @@ class SpendCase(BlockingCase):
     def on_platform(self, line):
         return self.server.lines[line.terminal]["category"]
 
+    def send_notices(self):
+        """What the notice cron does within minutes of a notice."""
+        return self.env["isp.telephony.notice"]._cron_send_pending()
+
     def notices(self, contract=None):
-        """Subjects of the customer notices emailed from the contract."""
+        """Subjects of the customer notices emailed from the contract (the
+        queue sent first)."""
+        self.send_notices()
         contract = contract or self.contract
         messages = contract.message_ids.filtered(
             lambda m: m.message_type == "comment" and m.subject

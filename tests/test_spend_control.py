@@ -39,6 +39,14 @@ class TestCreditLimit(SpendCase):
         # Receive-only on the platform at once.
         self.assertEqual(self.patches(), ["BLP"])
         self.assertEqual(self.on_platform(line), "BLP")
+        # Notices are queued, not sent within the import.
+        queued = self.env["isp.telephony.notice"].search(
+            [("contract_id", "=", self.contract.id)]
+        )
+        self.assertEqual(queued.mapped("state"), ["pending", "pending"])
+        self.assertFalse(self.contract.activity_ids)
+        self.send_notices()
+        self.assertEqual(queued.mapped("state"), ["sent", "sent"])
         # The contract's responsible has an activity; the customer both
         # notices, logged on the contract.
         activity = self.contract.activity_ids
@@ -64,8 +72,8 @@ class TestCreditLimit(SpendCase):
         self.import_rows(self.row(line, ABROAD, 2, self.at("2026-03-20 12:00")))
         self.assertEqual((line.cycle_spend, line.credit_state), (6.0, "ok"))
         self.assertEqual(line.credit_share, 60.0)
-        self.assertFalse(self.contract.activity_ids)
         self.assertEqual(self.notices(), [])
+        self.assertFalse(self.contract.activity_ids)
 
     def test_released_when_the_next_cycle_starts(self):
         line = self.make_line()

@@ -27,6 +27,7 @@ class TestNotices(SpendCase):
         line = self.make_line()
         invoice = self.make_invoice(self.contract, due="2026-03-01", amount=123.45)
         self.evaluate_on("2026-03-02")
+        self.send_notices()
         self.assertEqual(self.contract.overdue_notice_date.isoformat(), "2026-03-02")
         # Partial 15 days after the notice, full 30 days after the due date.
         self.assertEqual(
@@ -83,6 +84,10 @@ class TestNotices(SpendCase):
         self.evaluate_on("2026-03-02")
         self.assertEqual(self.notices(), [])
         self.assertTrue(self.contract.telephony_notice_no_email)
+        notice = self.env["isp.telephony.notice"].search(
+            [("contract_id", "=", self.contract.id)]
+        )
+        self.assertEqual(notice.state, "no_email")
         note = self.contract.message_ids.filtered(
             lambda m: "no email address" in str(m.body)
         )
@@ -95,8 +100,8 @@ class TestNotices(SpendCase):
         # Once the customer has an email, the next notice reaches them.
         self.partner.email = "padaria@example.com"
         self.evaluate_on("2026-03-17")
-        self.assertFalse(self.contract.telephony_notice_no_email)
         self.assertEqual(len(self.notices()), 1)
+        self.assertFalse(self.contract.telephony_notice_no_email)
 
 
 @freeze_time("2026-03-20 15:00:00")
