@@ -191,8 +191,7 @@ class ContractContract(models.Model):
     suspension_full_date = fields.Date(
         string="Full Suspension On",
         compute="_compute_suspension_dates",
-        help="When the full suspension follows if the overdue amount stays "
-        "unpaid.",
+        help="When the full suspension follows if the overdue amount stays unpaid.",
     )
     telephony_notice_no_email = fields.Boolean(
         string="Notice Not Emailed",
@@ -207,13 +206,11 @@ class ContractContract(models.Model):
     )
     # Spend control (issue 14): the lines' figures together.
     telephony_cycle_spend = fields.Monetary(
-        string="Telephony Cycle Spend",
         compute="_compute_telephony_spend",
         currency_field="overdue_currency_id",
         help="Rated calls of the contract's lines in their current cycles.",
     )
     telephony_credit_limit = fields.Monetary(
-        string="Telephony Credit Limit",
         compute="_compute_telephony_spend",
         currency_field="overdue_currency_id",
         help="Credit limits of the contract's lines together (lines without "

@@ -57,7 +57,6 @@ class IspSipLine(models.Model):
         related="billing_plan_id.currency_id", string="Spend Currency"
     )
     credit_limit = fields.Monetary(
-        string="Credit Limit",
         currency_field="spend_currency_id",
         compute="_compute_credit_limit",
         store=True,
@@ -77,7 +76,6 @@ class IspSipLine(models.Model):
         help="Start of the billing cycle of the spend shown (local due day).",
     )
     cycle_spend = fields.Monetary(
-        string="Cycle Spend",
         currency_field="spend_currency_id",
         readonly=True,
         copy=False,
@@ -133,9 +131,7 @@ class IspSipLine(models.Model):
     credit_block_date = fields.Datetime(
         string="Credit Block Since", readonly=True, copy=False
     )
-    credit_block_origin = fields.Char(
-        string="Credit Block Origin", readonly=True, copy=False
-    )
+    credit_block_origin = fields.Char(readonly=True, copy=False)
     fraud_blocked = fields.Boolean(
         string="Fraud Block",
         readonly=True,
@@ -147,9 +143,7 @@ class IspSipLine(models.Model):
     fraud_block_date = fields.Datetime(
         string="Fraud Block Since", readonly=True, copy=False
     )
-    fraud_block_origin = fields.Char(
-        string="Fraud Block Origin", readonly=True, copy=False
-    )
+    fraud_block_origin = fields.Char(readonly=True, copy=False)
     line_status = fields.Selection(
         LINE_STATUSES,
         string="Status in Force",
@@ -161,7 +155,6 @@ class IspSipLine(models.Model):
         "leaves the others.",
     )
     block_reasons = fields.Text(
-        string="Block Reasons",
         compute="_compute_block_reasons",
         help="Every reason holding the line, with its date and origin.",
     )
@@ -176,8 +169,7 @@ class IspSipLine(models.Model):
         for line in self:
             line.franchise_minutes_used = line.cycle_franchise_seconds / 60.0
             line.franchise_minutes = (
-                sum(line.billing_plan_id.bucket_ids.mapped("allowance_seconds"))
-                / 60.0
+                sum(line.billing_plan_id.bucket_ids.mapped("allowance_seconds")) / 60.0
             )
 
     @api.depends("contract_id.service_status", "credit_blocked", "fraud_blocked")

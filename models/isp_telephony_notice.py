@@ -135,7 +135,7 @@ class IspTelephonyNotice(models.Model):
         try:
             subjects = template._render_field("subject", ids, compute_lang=True)
             bodies = template._render_field("body_html", ids, compute_lang=True)
-        except Exception as error:  # noqa: BLE001 - kept on the notices
+        except Exception as error:
             _logger.exception("Telephony notice %s could not render", template.name)
             self.write({"state": "failed", "error": str(error)})
             return
@@ -164,12 +164,15 @@ class IspTelephonyNotice(models.Model):
                             "name": subjects[notice.res_id],
                         }
                     )
-            except Exception as error:  # noqa: BLE001 - kept on the notice
+            except Exception as error:
                 _logger.exception("Telephony notice %s failed", notice.id)
                 notice.write({"state": "failed", "error": str(error)})
         contracts = self.filtered(lambda n: n.state == "sent").contract_id
         contracts.filtered("telephony_notice_no_email").write(
-            {"telephony_notice_no_email": False, "telephony_notice_no_email_date": False}
+            {
+                "telephony_notice_no_email": False,
+                "telephony_notice_no_email_date": False,
+            }
         )
 
     def _schedule_activity(self):
@@ -189,7 +192,7 @@ class IspTelephonyNotice(models.Model):
         bodies = {}
         for notice in self:
             text = self.env._(
-                "Notice \"%(notice)s\" not emailed: %(customer)s has no email "
+                'Notice "%(notice)s" not emailed: %(customer)s has no email '
                 "address. Reach the customer another way.",
                 notice=notice.template_id.name,
                 customer=notice.partner_id.display_name,

@@ -101,10 +101,14 @@ class IspTelephonyPlan(models.Model):
     _sql_constraints = [
         (
             "spend_limits_positive",
-            "CHECK(credit_limit >= 0 AND fraud_hour_limit >= 0 "
-            "AND fraud_max_simultaneous >= 0)",
-            "Credit limit, fraud guard spend and simultaneous calls cannot be "
-            "negative.",
+            (
+                "CHECK(credit_limit >= 0 AND fraud_hour_limit >= 0 "
+                "AND fraud_max_simultaneous >= 0)"
+            ),
+            (
+                "Credit limit, fraud guard spend and simultaneous calls cannot "
+                "be negative."
+            ),
         ),
         (
             "min_billable_positive",

@@ -9,6 +9,7 @@ blocks and releases, logged and notified. The rule is tools/spend.py."""
 
 import logging
 from collections import defaultdict
+
 from odoo import api, fields, models
 
 from ..tools import blocking, rating
@@ -78,7 +79,13 @@ class IspTelephonySpend(models.AbstractModel):
         """
         new_calls = new_calls or {}
         ids = sorted(set(line_ids) | set(new_calls))
-        counts = dict(lines=0, warned=0, limited=0, released=0, fraud_blocked=0)
+        counts = {
+            "lines": 0,
+            "warned": 0,
+            "limited": 0,
+            "released": 0,
+            "fraud_blocked": 0,
+        }
         if not ids:
             return counts
         now = now or fields.Datetime.now()

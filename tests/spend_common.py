@@ -91,7 +91,9 @@ class SpendCase(BlockingCase):
     @classmethod
     def catalog(cls, model, code):
         key = (
-            "code" if model in ("isp.summit.partition", "isp.summit.plan") else "acronym"
+            "code"
+            if model in ("isp.summit.partition", "isp.summit.plan")
+            else "acronym"
         )
         return cls.env[model].search(
             [("integration_id", "=", cls.integration.id), (key, "=", code)]

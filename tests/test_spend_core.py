@@ -45,8 +45,8 @@ class TestCredit(TestCase):
             s.credit_state(60, 100, 120)
 
     def test_share(self):
-        self.assertEqual(s.credit_share(Decimal("25"), 100), 25.0)
-        self.assertEqual(s.credit_share(Decimal("25"), 0), 0.0)
+        self.assertEqual(s.credit_share(Decimal(25), 100), 25.0)
+        self.assertEqual(s.credit_share(Decimal(25), 0), 0.0)
 
     def test_one_import_crosses_warning_and_limit(self):
         self.assertEqual(
@@ -93,12 +93,12 @@ class TestFraud(TestCase):
         # 02:40 to 03:30: across two clock hours, within one rolling hour.
         calls = [call(40, 60, "30"), call(70, 60, "30"), call(90, 60, "30")]
         amount, start = s.hour_peak(calls)
-        self.assertEqual(amount, Decimal("90"))
+        self.assertEqual(amount, Decimal(90))
         self.assertEqual(start, T0 + timedelta(minutes=40))
 
     def test_hour_is_half_open(self):
         calls = [call(0, 60, "50"), call(60, 60, "50")]
-        self.assertEqual(s.hour_peak(calls)[0], Decimal("50"))
+        self.assertEqual(s.hour_peak(calls)[0], Decimal(50))
         self.assertEqual(s.hour_peak([]), (Decimal(0), None))
 
     def test_hour_limit_trips_above_not_at(self):
@@ -106,7 +106,7 @@ class TestFraud(TestCase):
         self.assertIsNone(s.fraud_check(calls, hour_limit=100))
         trip = s.fraud_check(calls, hour_limit="99.99")
         self.assertEqual(trip.kind, "hour")
-        self.assertEqual(trip.value, Decimal("100"))
+        self.assertEqual(trip.value, Decimal(100))
         self.assertIsNone(s.fraud_check(calls, hour_limit=0))
 
     def test_overlap(self):
@@ -151,7 +151,7 @@ class TestReasons(TestCase):
         self.assertEqual(b.line_reasons(b.ACTIVE), [b.ACTIVE])
 
     def test_categories_of_line_reasons(self):
-        cats = dict(current="OWN", default="DEF", partial="BLP", block="BLQ")
+        cats = {"current": "OWN", "default": "DEF", "partial": "BLP", "block": "BLQ"}
         self.assertEqual(
             b.expected_category(b.PARTIAL_CREDIT, True, cancel="CAN", **cats), "BLP"
         )

@@ -5,6 +5,8 @@ and the dates of the suspensions that follow, the notice period holding
 back the partial block, the partial, full and restored notices, a customer
 without an email address, and spend control per company."""
 
+from ast import literal_eval
+
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
@@ -69,7 +71,9 @@ class TestNotices(SpendCase):
         # First seen 19 days overdue: notified now, suspended 15 days later.
         self.evaluate_on("2026-03-20")
         self.assertEqual(self.contract.service_status, "active")
-        self.assertEqual(self.contract.suspension_partial_date.isoformat(), "2026-04-04")
+        self.assertEqual(
+            self.contract.suspension_partial_date.isoformat(), "2026-04-04"
+        )
         self.assertEqual(self.contract.suspension_full_date.isoformat(), "2026-04-04")
         self.evaluate_on("2026-04-03")
         self.assertEqual(self.contract.service_status, "active")
@@ -94,7 +98,7 @@ class TestNotices(SpendCase):
         self.assertEqual(len(note), 1)
         action = self.env.ref("isp_telephony.action_contract_notice_no_email")
         listed = self.env["contract.contract"].search(
-            [*eval(action.domain), ("telephony_notice_no_email", "=", True)]  # noqa: S307
+            [*literal_eval(action.domain), ("telephony_notice_no_email", "=", True)]
         )
         self.assertIn(self.contract, listed)
         # Once the customer has an email, the next notice reaches them.

@@ -21,9 +21,9 @@ registry.category("web_tour.tours").add("isp_telephony_spend_lift", {
         },
         {
             content: "debug",
-            trigger: ".o_form_view .o_form_sheet",
+            trigger: "body",
             run() {
-                console.error("DEBUG " + document.querySelector(".o_form_view").innerHTML.slice(0, 6000));
+                console.error("DEBUG " + document.body.innerText.slice(0, 3000).replace(/\n/g, " | "));
             },
         },
         {
