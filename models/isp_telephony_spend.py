@@ -10,6 +10,8 @@ blocks and releases, logged and notified. The rule is tools/spend.py."""
 import logging
 from collections import defaultdict
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 
 from ..tools import blocking, rating
@@ -248,36 +250,79 @@ class IspTelephonySpend(models.AbstractModel):
         )
 
     def _block_fraud(self, lines, tripped, origin, now):
+        """Block at once; alert the managers of the lines' companies: a note
+        on each line, an activity each (created together) and one message
+        per integration addressed to them (inbox or email, as each
+        prefers) listing the lines."""
         managers = self._managers(lines)
+        texts = {line.id: self._trip_text(tripped[line.id], line) for line in lines}
         for line in lines:
-            text = self._trip_text(tripped[line.id], line)
             line.write(
                 {
                     "fraud_blocked": True,
                     "fraud_block_date": now,
-                    "fraud_block_origin": f"{text} - {origin}",
+                    "fraud_block_origin": f"{texts[line.id]} - {origin}",
                 }
             )
-            line.message_post(
-                body=self.env._(
+        lines._message_log_batch(
+            bodies={
+                line.id: self.env._(
                     "Line blocked by the fraud guard: %(reason)s (%(origin)s). "
                     "Only a telephony manager releases it, after checking.",
-                    reason=text,
+                    reason=texts[line.id],
                     origin=origin,
+                )
+                for line in lines
+            }
+        )
+        todo_type = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id(lines._name)
+        summary = self.env._("Fraud guard tripped: check the line")
+        self.env["mail.activity"].sudo().with_context(
+            mail_activity_quick_update=True
+        ).create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": line.id,
+                    "activity_type_id": todo_type.id,
+                    "summary": summary,
+                    "note": texts[line.id],
+                    "user_id": user.id,
+                    "date_deadline": fields.Date.context_today(self),
+                }
+                for line in lines
+                for user in managers
+                if line.company_id in user.company_ids
+            ]
+        )
+        for integration, group in _group_by(
+            lines, lambda line: line.integration_id
+        ).items():
+            items = Markup("").join(
+                Markup("<li>%s (%s): %s</li>")
+                % (line.display_name, line.partner_id.name or "", texts[line.id])
+                for line in group
+            )
+            integration.message_post(
+                body=Markup("<p>%s</p><ul>%s</ul>")
+                % (
+                    self.env._(
+                        "The fraud guard blocked %(count)s line(s) (%(origin)s). "
+                        "Check them with the customers, then release them from "
+                        "the line (Release Fraud Block).",
+                        count=len(group),
+                        origin=origin,
+                    ),
+                    items,
                 ),
-                partner_ids=managers.partner_id.ids,
+                subject=self.env._("Fraud guard: lines blocked"),
+                partner_ids=managers.filtered(
+                    lambda u, i=integration: i.company_id in u.company_ids
+                ).partner_id.ids,
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",
             )
-            for user in managers.filtered(
-                lambda u, line=line: line.company_id in u.company_ids
-            ):
-                line.activity_schedule(
-                    "mail.mail_activity_data_todo",
-                    summary=self.env._("Fraud guard tripped: check the line"),
-                    note=text,
-                    user_id=user.id,
-                )
 
     def _managers(self, lines):
         """Telephony managers of the lines' companies."""

@@ -166,10 +166,16 @@ class TestFraudGuard(SpendCase):
         self.assertEqual(line.line_status, "blocked_fraud")
         self.assertIn("27", line.fraud_block_origin)
         self.assertEqual(self.on_platform(line), "BLQ")
-        # The managers are alerted: an activity each and a message to them.
+        # The managers are alerted: an activity each, a note on the line and
+        # a message addressed to them listing the line.
         self.assertIn(self.manager, line.activity_ids.user_id)
-        alert = line.message_ids.filtered(lambda m: "fraud guard" in str(m.body))
+        note = line.message_ids.filtered(lambda m: "fraud guard" in str(m.body))
+        self.assertEqual(len(note), 1)
+        alert = self.integration.message_ids.filtered(
+            lambda m: m.subject == "Fraud guard: lines blocked"
+        )
         self.assertIn(self.manager.partner_id, alert.partner_ids)
+        self.assertIn(line.display_name, str(alert.body))
         # Neither a user nor a new cycle releases it.
         with self.assertRaises(AccessError):
             line.with_user(self.user).action_release_fraud_block()
