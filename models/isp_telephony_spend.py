@@ -111,26 +111,15 @@ class IspTelephonySpend(models.AbstractModel):
         rows = cr.fetchall()
         counts["lines"] = len(rows)
         # Rate the cycles of the new calls (only those holding unrated calls).
-        bounds = {}
-        for row in rows:
-            line_id, due_day, tz_name = row[0], row[1], row[2]
-            if line_id in new_calls and row[8]:
-                first, last = new_calls[line_id]
-                start = rating.cycle_bounds(first, due_day, tz_name)[0]
-                end = rating.cycle_bounds(max(last, now), due_day, tz_name)[1]
-                bounds[line_id] = (start, end)
-        if bounds:
-            self.env["isp.telephony.rating"]._rate_lines(
-                list(bounds), bounds=bounds, only_unrated=True
-            )
+        current = self._current_cycles(rows, now)
+        self._rate_new_calls(rows, new_calls, current)
         # Spend of the current cycle.
-        cycles = {
-            row[0]: rating.cycle_key(now, row[1], row[2]) for row in rows if row[8]
-        }
+        cycles = {row[0]: current[row[1], row[2]][1] for row in rows if row[8]}
         spent = {}
         if cycles:
             cr.execute(_SPEND_SQL, [list(cycles), list(cycles.values())])
             spent = {row[0]: (row[1], row[2]) for row in cr.fetchall()}
+        cycle_dates = {key: fields.Date.to_date(key) for key in set(cycles.values())}
         figures = []
         todo = defaultdict(list)
         for row in rows:
@@ -143,7 +132,7 @@ class IspTelephonySpend(models.AbstractModel):
                 else spend_core.NONE
             )
             share = spend_core.credit_share(amount, limit or 0)
-            cycle_date = fields.Date.to_date(cycle) if cycle else None
+            cycle_date = cycle_dates.get(cycle)
             current = (row[10], row[11], row[12], row[13])
             if current != (cycle_date, amount, franchise, state):
                 figures.append((line_id, cycle, amount, franchise, share, state))
@@ -182,6 +171,39 @@ class IspTelephonySpend(models.AbstractModel):
             counts["fraud_blocked"] = len(lines)
         changed._apply_expected_category()
         return counts
+
+    @api.model
+    def _current_cycles(self, rows, now):
+        """``{(due day, time zone): ((start, end), key)}`` of the cycle that
+        contains ``now``: computed once per pair, not per line."""
+        current = {}
+        for row in rows:
+            if (row[1], row[2]) not in current:
+                current[row[1], row[2]] = (
+                    rating.cycle_bounds(now, row[1], row[2]),
+                    rating.cycle_key(now, row[1], row[2]),
+                )
+        return current
+
+    @api.model
+    def _rate_new_calls(self, rows, new_calls, current):
+        """Rate the cycles holding the new calls (only those with unrated
+        calls); most new calls fall in the current cycle."""
+        bounds = {}
+        for row in rows:
+            line_id, due_day, tz_name = row[0], row[1], row[2]
+            if line_id in new_calls and row[8]:
+                first, last = new_calls[line_id]
+                (start, end), _key = current[due_day, tz_name]
+                if first < start:
+                    start = rating.cycle_bounds(first, due_day, tz_name)[0]
+                if last >= end:
+                    end = rating.cycle_bounds(last, due_day, tz_name)[1]
+                bounds[line_id] = (start, end)
+        if bounds:
+            self.env["isp.telephony.rating"]._rate_lines(
+                list(bounds), bounds=bounds, only_unrated=True
+            )
 
     # Fraud guard ---------------------------------------------------------------
     @api.model

@@ -16,15 +16,8 @@ registry.category("web_tour.tours").add("isp_telephony_spend_lift", {
         },
         {
             content: "Open the line at its limit",
-            trigger: ".o_data_row:contains(Tour spend line)",
+            trigger: ".o_data_row:contains(Tour spend line) td[name=display_name]",
             run: "click",
-        },
-        {
-            content: "debug",
-            trigger: "body",
-            run() {
-                console.error("DEBUG " + document.body.innerText.slice(0, 3000).replace(/\n/g, " | "));
-            },
         },
         {
             content: "The form says why, since when and from where",
