@@ -67,8 +67,15 @@ def main(argv=None):
             [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
         ):
             env["account.chart.template"].try_loading("generic_coa", company)
+        # Notice period 0: the overdue notices are queued by the same run
+        # that blocks (with the default 15 days the first run would only
+        # notify), so the figures stay those of the status changes.
         company.write(
-            {"telephony_partial_block_days": 15, "telephony_full_block_days": 30}
+            {
+                "telephony_partial_block_days": 15,
+                "telephony_full_block_days": 30,
+                "telephony_notice_days": 0,
+            }
         )
         product = env["product.product"].create(
             {"name": "Telefone VoIP (bench)", "type": "service", "list_price": 50}

@@ -188,6 +188,110 @@ class ContractContract(models.Model):
         "partition has no blocking, or no partial-block category.",
     )
 
+    # Customer notices (issue 14) -------------------------------------------
+    overdue_notice_date = fields.Date(
+        string="Overdue Notice Sent",
+        readonly=True,
+        copy=False,
+        help="When the customer was notified of the overdue invoice: no "
+        "suspension before the company's notice period has passed since.",
+    )
+    suspension_partial_date = fields.Date(
+        string="Partial Suspension On",
+        compute="_compute_suspension_dates",
+        help="When the partial suspension follows if the overdue amount stays "
+        "unpaid (announced in the overdue notice).",
+    )
+    suspension_full_date = fields.Date(
+        string="Full Suspension On",
+        compute="_compute_suspension_dates",
+        help="When the full suspension follows if the overdue amount stays unpaid.",
+    )
+    telephony_notice_no_email = fields.Boolean(
+        string="Notice Not Emailed",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The last telephony notice could not be emailed: the customer has "
+        "no email address. Reach them another way.",
+    )
+    telephony_notice_no_email_date = fields.Datetime(
+        string="Notice Not Emailed On", readonly=True, copy=False
+    )
+    # Spend control (issue 14): the lines' figures together.
+    telephony_cycle_spend = fields.Monetary(
+        compute="_compute_telephony_spend",
+        currency_field="overdue_currency_id",
+        help="Rated calls of the contract's lines in their current cycles.",
+    )
+    telephony_credit_limit = fields.Monetary(
+        compute="_compute_telephony_spend",
+        currency_field="overdue_currency_id",
+        help="Credit limits of the contract's lines together (lines without "
+        "a limit count for nothing).",
+    )
+    telephony_spend_blocked_count = fields.Integer(
+        string="Lines Held by Spend Control",
+        compute="_compute_telephony_spend",
+        help="Lines blocked by their credit limit or the fraud guard.",
+    )
+
+    @api.depends("overdue_date", "overdue_notice_date", "company_id")
+    def _compute_suspension_dates(self):
+        for contract in self:
+            company = contract.company_id
+            partial, full = blocking.suspension_dates(
+                contract.overdue_date,
+                contract.overdue_notice_date,
+                company.telephony_partial_block_days,
+                company.telephony_full_block_days,
+                company.telephony_notice_days,
+            )
+            contract.suspension_partial_date = partial
+            contract.suspension_full_date = full
+
+    @api.depends(
+        "sip_line_ids.cycle_spend",
+        "sip_line_ids.credit_limit",
+        "sip_line_ids.credit_blocked",
+        "sip_line_ids.fraud_blocked",
+    )
+    def _compute_telephony_spend(self):
+        groups = self.env["isp.sip.line"]._read_group(
+            [("contract_id", "in", self.ids), ("state", "!=", "cancelled")],
+            ["contract_id"],
+            ["cycle_spend:sum", "credit_limit:sum"],
+        )
+        totals = {contract: (spend, limit) for contract, spend, limit in groups}
+        held = dict(
+            self.env["isp.sip.line"]._read_group(
+                [
+                    ("contract_id", "in", self.ids),
+                    "|",
+                    ("credit_blocked", "=", True),
+                    ("fraud_blocked", "=", True),
+                ],
+                ["contract_id"],
+                ["__count"],
+            )
+        )
+        for contract in self:
+            spend, limit = totals.get(contract._origin, (0.0, 0.0))
+            contract.telephony_cycle_spend = spend
+            contract.telephony_credit_limit = limit
+            contract.telephony_spend_blocked_count = held.get(contract._origin, 0)
+
+    @api.model
+    def _telephony_notify(self, template_xmlid, records, activity=False):
+        """Queue a customer notice about ``records`` (contracts or lines):
+        isp.telephony.notice renders it from its editable mail template in
+        the customer's language, logs it on the contract's chatter and
+        emails it within minutes; customers without an email address are
+        listed under *Customers Without Email*."""
+        return self.env["isp.telephony.notice"]._enqueue(
+            template_xmlid, records, activity=activity
+        )
+
     @api.depends("overdue_date")
     def _compute_overdue_days(self):
         today = fields.Date.context_today(self)
@@ -241,8 +345,18 @@ class ContractContract(models.Model):
         changed_figures = []
         moves = {}
         reasons = {}
+        to_notice = self.browse()
+        notice_cleared = self.browse()
         for contract in contracts:
             oldest, amount = debts.get(contract.id, (None, 0.0))
+            # No silent suspension: an overdue debt is notified first, and
+            # the suspension waits for the notice period (Anatel).
+            notice_date = contract.overdue_notice_date
+            if oldest and not notice_date and not contract.is_terminated:
+                to_notice |= contract
+                notice_date = today
+            elif not oldest and notice_date:
+                notice_cleared |= contract
             if contract.overdue_date != (oldest or False) or (
                 contract.overdue_currency_id.compare_amounts(
                     contract.overdue_amount, amount or 0.0
@@ -256,6 +370,9 @@ class ContractContract(models.Model):
                 blocking.overdue_days(oldest, today),
                 company.telephony_partial_block_days,
                 company.telephony_full_block_days,
+                suspension_allowed=blocking.notice_period_over(
+                    notice_date, company.telephony_notice_days, today
+                ),
             )
             if target != contract.service_status:
                 if (target, company) not in reasons:
@@ -275,6 +392,13 @@ class ContractContract(models.Model):
                 (list(ids), list(dates), list(amounts)),
             )
             self.browse(ids).invalidate_recordset(["overdue_date", "overdue_amount"])
+        if notice_cleared:
+            notice_cleared.write({"overdue_notice_date": False})
+        if to_notice:
+            to_notice.write({"overdue_notice_date": today})
+            self._telephony_notify(
+                "isp_telephony.mail_template_overdue_notice", to_notice
+            )
         changed = self.browse()
         for (status, reason), ids in moves.items():
             changed |= run_isolated(
@@ -300,6 +424,9 @@ class ContractContract(models.Model):
         contracts' lines follow it."""
         if not self:
             return
+        restored = self.filtered(
+            lambda c: c.service_status not in (blocking.ACTIVE, blocking.CANCELLED)
+        )
         # The status is the blocking code's own field (see write()): written
         # as superuser; tracking still names the user who caused the change.
         self.sudo().write(
@@ -310,6 +437,23 @@ class ContractContract(models.Model):
             }
         )
         self._apply_service_status_to_lines()
+        self._notify_service_status(status, restored)
+
+    def _notify_service_status(self, status, previously_blocked=None):
+        """The customer notice of a status change (partial block, full
+        block, service restored)."""
+        templates = {
+            blocking.PARTIAL: "isp_telephony.mail_template_partial_block",
+            blocking.BLOCKED_AUTO: "isp_telephony.mail_template_full_block",
+            blocking.BLOCKED_MANUAL: "isp_telephony.mail_template_full_block",
+        }
+        if status in templates:
+            self._telephony_notify(templates[status], self)
+        elif status == blocking.ACTIVE and previously_blocked:
+            self._telephony_notify(
+                "isp_telephony.mail_template_service_restored",
+                previously_blocked & self,
+            )
 
     def _apply_service_status_to_lines(self):
         """Move the contracts' SIP lines to the category their status calls
@@ -493,6 +637,9 @@ class ContractContract(models.Model):
         )
         changed = todo._evaluate_service_status()
         (todo - changed)._apply_service_status_to_lines()
+        (todo - changed).filtered(
+            lambda c: c.service_status == blocking.ACTIVE
+        )._notify_service_status(blocking.ACTIVE, todo)
         return True
 
     def _check_service_access(self):

@@ -924,6 +924,8 @@ class IspSipLineBlocking(models.Model):
 
     @api.depends(
         "contract_id.service_status",
+        "credit_blocked",
+        "fraud_blocked",
         "category_id",
         "partition_id.blocking_enabled",
         "partition_id.default_category_id",
@@ -934,7 +936,13 @@ class IspSipLineBlocking(models.Model):
     def _compute_expected_category_id(self):
         for line in self:
             partition = line.partition_id
-            status = line.contract_id.service_status or blocking.ACTIVE
+            # The strictest reason in force: the contract's status and the
+            # line's own (credit limit, fraud guard; spend control).
+            status = blocking.line_status(
+                line.contract_id.service_status or blocking.ACTIVE,
+                line.credit_blocked,
+                line.fraud_blocked,
+            )
             line.expected_category_id = blocking.expected_category(
                 status,
                 partition.blocking_enabled,
@@ -949,7 +957,9 @@ class IspSipLineBlocking(models.Model):
                 note = self.env._(
                     "Partition without blocking: the line keeps consuming."
                 )
-            elif status == blocking.PARTIAL and not partition.partial_block_category_id:
+            elif (
+                status in blocking.PARTIALS and not partition.partial_block_category_id
+            ):
                 note = self.env._(
                     "No partial-block category in the partition: the line keeps "
                     "consuming normally."

@@ -56,6 +56,10 @@ from . import test_sip_line_access
 from . import test_sip_line_credential
 from . import test_sip_line_provisioning
 from . import test_sip_line_tour
+from . import test_spend_control
+from . import test_spend_core
+from . import test_spend_notices
+from . import test_spend_tour
 from . import test_tours
 from . import test_usage_tours
 from . import test_webhook
