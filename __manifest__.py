@@ -58,6 +58,7 @@
         "views/isp_telephony_rate_views.xml",
         "views/isp_telephony_destination_class_views.xml",
         "views/account_move_views.xml",
+        "views/isp_telephony_charge_views.xml",
         "wizards/isp_telephony_billing_wizard.xml",
         "report/call_statement_report.xml",
         "views/isp_telephony_menus.xml",

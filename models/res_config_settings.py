@@ -24,3 +24,6 @@ class ResConfigSettings(models.TransientModel):
     telephony_timezone = fields.Selection(
         related="company_id.telephony_timezone", readonly=False
     )
+    telephony_invoice_wait_days = fields.Integer(
+        related="company_id.telephony_invoice_wait_days", readonly=False
+    )

@@ -6,6 +6,7 @@ scripts/test.sh fails when a tests/test_*.py is missing here."""
 from . import test_ami
 from . import test_ami_worker
 from . import test_billing
+from . import test_billing_concurrency
 from . import test_billing_tools
 from . import test_blocking_core
 from . import test_call_events
