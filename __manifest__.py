@@ -67,6 +67,7 @@
         "demo/isp_telephony_demo.xml",
         "demo/isp_sip_line_demo.xml",
         "demo/isp_telephony_blocking_demo.xml",
+        "demo/isp_telephony_billing_demo.xml",
         "demo/isp_cdr_demo.xml",
     ],
     "assets": {
