@@ -7,6 +7,7 @@ Kept beside contract_contract.py (service status and blocking) so that each
 file reads as one concern of the same model."""
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 
 from ..tools import billing
 
@@ -73,6 +74,24 @@ class ContractContract(models.Model):
         action["domain"] = [("contract_id", "=", self.id)]
         action["context"] = {"default_contract_id": self.id}
         return action
+
+    def action_telephony_create_invoice(self):
+        """OCA's *Create invoices* (debug mode only in its form) from the
+        Telephony tab: the contract's next invoice with its charges, opened."""
+        self.ensure_one()
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(
+                self.env._("Only invoicing users can create the contract's invoice.")
+            )
+        moves = self.recurring_create_invoice()
+        if not moves:
+            raise UserError(
+                self.env._(
+                    "The contract has nothing to invoice now: no recurring line is "
+                    "due. Use Invoice Now on a charge for a separate invoice."
+                )
+            )
+        return self.env["isp.telephony.charge"]._open_invoices(moves)
 
     def action_print_call_statement(self):
         """The call statement of the cycle running today ("so far")."""

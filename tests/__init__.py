@@ -7,6 +7,7 @@ from . import test_ami
 from . import test_ami_worker
 from . import test_billing
 from . import test_billing_concurrency
+from . import test_billing_tour
 from . import test_billing_tools
 from . import test_blocking_core
 from . import test_call_events

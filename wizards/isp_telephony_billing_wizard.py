@@ -48,6 +48,14 @@ class IspTelephonyBillingWizard(models.TransientModel):
     result = fields.Text(readonly=True)
     empty_reason = fields.Text(readonly=True, help="Why the preview lists no contract.")
 
+    @api.depends("billing_month")
+    def _compute_display_name(self):
+        for wizard in self:
+            month = wizard.billing_month
+            wizard.display_name = self.env._(
+                "Close Telephony Month %s", month.strftime("%m/%Y") if month else ""
+            )
+
     @api.depends("line_ids.amount", "line_ids.status")
     def _compute_totals(self):
         for wizard in self:
