@@ -11,7 +11,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo import Command, fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools.pdf import PdfFileReader
 from odoo.tools.safe_eval import safe_eval
 from odoo.tools.safe_eval import time as safe_time
@@ -569,3 +569,35 @@ class TestCallStatementPdf(BillingFlowCase):
         self.assertLessEqual(len(texts), 2)
         for page_text in texts:
             self.assertIn("Date and time", page_text)
+
+
+class TestChargeCompanies(BillingFlowCase):
+    def test_charges_stay_in_their_company(self):
+        self._calls()
+        charge = self.close()["charges"]
+        other = self.env["res.company"].create({"name": "Other ISP"})
+        outsider = self.env["res.users"].create(
+            {
+                "name": "Other ISP user",
+                "login": "other_isp_billing",
+                "company_id": other.id,
+                "company_ids": [Command.set(other.ids)],
+                "groups_id": [
+                    Command.set(
+                        [
+                            self.env.ref("base.group_user").id,
+                            self.env.ref("isp_telephony.group_telephony_manager").id,
+                        ]
+                    )
+                ],
+            }
+        )
+        Charge = self.env["isp.telephony.charge"].with_user(outsider)
+        self.assertFalse(Charge.search([]))
+        self.assertEqual(self.env["isp.telephony.charge"].search([]), charge)
+        with self.assertRaises(AccessError):
+            charge.with_user(outsider).action_invoice_now()
+        # Closing the other company's month leaves ours alone.
+        service = self.env["isp.telephony.billing"].with_company(other)
+        self.assertFalse(service._close_month(MARCH, company=other)["charges"])
+        self.assertEqual(charge.company_id, self.company)

@@ -141,7 +141,7 @@ class IspTelephonyBillingWizard(models.TransientModel):
                 status = "nothing"
             franchise = "; ".join(
                 f"{buckets.browse(bucket_id).name}: "
-                f"{billing.minutes(used)} / {billing.minutes(allowance)} min"
+                f"{billing.minutes(used):.2f} / {billing.minutes(allowance):.2f} min"
                 for bucket_id, (used, allowance) in sorted(summary["buckets"].items())
             )
             values.append(
