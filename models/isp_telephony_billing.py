@@ -57,8 +57,17 @@ SELECT l.contract_id, l.billing_plan_id,
   JOIN isp_cdr c ON c.line_id = b.line_id
        AND c.connect_time >= b.s AND c.connect_time < b.e
   JOIN isp_sip_line l ON l.id = c.line_id
- WHERE c.charge_id IS NULL
+ WHERE c.charge_id IS NULL AND c.invoice_id IS NULL
  GROUP BY 1, 2
+"""
+
+_LINES_TO_RATE = """
+SELECT b.line_id
+  FROM isp_billing_cycle b
+ WHERE EXISTS (SELECT 1 FROM isp_cdr c
+                WHERE c.line_id = b.line_id
+                  AND c.connect_time >= b.s AND c.connect_time < b.e
+                  AND c.charge_id IS NULL AND c.invoice_id IS NULL)
 """
 
 _FRANCHISE = """
@@ -103,7 +112,8 @@ UPDATE isp_cdr c
  WHERE b.target_id IS NOT NULL
    AND c.line_id = b.line_id
    AND c.connect_time >= b.s AND c.connect_time < b.e
-   AND c.charge_id IS NULL AND c.rating_status IN ('rated', 'free')
+   AND c.charge_id IS NULL AND c.invoice_id IS NULL
+   AND c.rating_status IN ('rated', 'free')
 """
 # A charge is the sum of its calls, by construction.
 _TOTALS = """
@@ -193,7 +203,13 @@ class IspTelephonyBilling(models.AbstractModel):
 
     @api.model
     def _summaries(
-        self, billing_month, contract_ids=None, company=None, rate=True, cycles=None
+        self,
+        billing_month,
+        contract_ids=None,
+        company=None,
+        rate=True,
+        cycles=None,
+        timings=None,
     ):
         """Rate the month's cycles (unless ``rate`` is False) and sum the
         calls not yet charged per contract. Returns ``(cycles, {contract_id:
@@ -202,11 +218,18 @@ class IspTelephonyBilling(models.AbstractModel):
             cycles = self._line_cycles(billing_month, contract_ids, company)
         if not cycles:
             return cycles, {}
-        if rate:
-            bounds = {line: (c[2], c[3]) for line, c in cycles.items()}
-            self.env["isp.telephony.rating"]._rate_lines(list(cycles), bounds=bounds)
         cr = self.env.cr
         self._load_cycles(cycles)
+        if rate:
+            # Only cycles holding calls not yet charged: a second close of
+            # the month re-rates nothing.
+            cr.execute(_LINES_TO_RATE)
+            todo = [row[0] for row in cr.fetchall()]
+            bounds = {line: cycles[line][2:4] for line in todo}
+            clock = time.perf_counter()
+            self.env["isp.telephony.rating"]._rate_lines(todo, bounds=bounds)
+            if timings is not None:
+                timings["rating"] = round(time.perf_counter() - clock, 2)
         cr.execute(_AGGREGATE)
         summaries = {}
         for (
@@ -339,8 +362,8 @@ class IspTelephonyBilling(models.AbstractModel):
         if not cycles:
             return result
         self._lock_close({c[7] for c in cycles.values()})
-        cycles, summaries = self._summaries(month, cycles=cycles)
         timings = result["timings"]
+        cycles, summaries = self._summaries(month, cycles=cycles, timings=timings)
         timings["rate_and_sum"] = round(time.perf_counter() - clock, 2)
         clock = time.perf_counter()
         skipped = result["skipped"]
@@ -527,7 +550,14 @@ class IspTelephonyBilling(models.AbstractModel):
             (company.id,),
         )
         contract_ids = [row[0] for row in self.env.cr.fetchall()]
-        totals = {"charges": 0, "cdrs": 0, "skipped": 0, "invoices": 0, "failed": 0}
+        totals = {
+            "charges": 0,
+            "cdrs": 0,
+            "skipped": 0,
+            "invoices": 0,
+            "failed": 0,
+            "timings": {},
+        }
         for start in range(0, len(contract_ids), CRON_CHUNK_CONTRACTS):
             chunk = contract_ids[start : start + CRON_CHUNK_CONTRACTS]
             try:
@@ -545,6 +575,10 @@ class IspTelephonyBilling(models.AbstractModel):
                     chunk[-1],
                 )
                 continue
+            for phase, seconds in result["timings"].items():
+                totals["timings"][phase] = round(
+                    totals["timings"].get(phase, 0) + seconds, 2
+                )
             totals["charges"] += len(result["charges"])
             totals["cdrs"] += result["cdrs"]
             totals["invoices"] += len(result["invoices"])

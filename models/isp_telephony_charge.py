@@ -31,6 +31,10 @@ UPDATE isp_telephony_charge
  WHERE {where} AND state = 'invoiced'
 RETURNING id
 """
+_FREE_LEGACY_CDRS = """
+UPDATE isp_cdr SET invoice_id = NULL, invoice_line_id = NULL, billed = false
+ WHERE invoice_id = ANY(%s) AND charge_id IS NULL
+"""
 _FREE_CDRS = """
 UPDATE isp_cdr SET invoice_id = NULL, invoice_line_id = NULL
  WHERE charge_id = ANY(%s) AND invoice_id IS NOT NULL
@@ -268,6 +272,9 @@ class IspTelephonyCharge(models.Model):
         ids = [row[0] for row in cr.fetchall()]
         if ids:
             cr.execute(_FREE_CDRS, [ids])
+        if move_ids:
+            # Calls invoiced directly, before charges existed (issue 5).
+            cr.execute(_FREE_LEGACY_CDRS, [list(move_ids)])
         self._invalidate_billing()
         return self.browse(ids)
 

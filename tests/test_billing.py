@@ -170,6 +170,28 @@ class TestCloseMonth(BillingFlowCase):
             self.telephony_lines(following).telephony_charge_id, additional
         )
 
+    def test_calls_invoiced_before_charges_existed_stay_billed(self):
+        """Calls an invoice billed directly (before charges, issue 5) are
+        neither re-rated nor charged again; cancelling that invoice frees
+        them for the next close."""
+        self._calls()
+        self.rate()
+        legacy = self.contract.recurring_create_invoice()
+        calls = self.env["isp.cdr"].search([("line_id", "=", self.line.id)])
+        first = calls.sorted("connect_time")[0]
+        self.env.cr.execute(
+            "UPDATE isp_cdr SET invoice_id = %s, billed = true WHERE id = %s",
+            [legacy.id, first.id],
+        )
+        first.invalidate_recordset()
+        charge = self.close()["charges"]
+        self.assertNotIn(first, charge.cdr_ids)
+        self.assertEqual(charge.calls, 3)
+        legacy.button_cancel()
+        self.assertFalse(first.invoice_id)
+        self.close()
+        self.assertEqual(first.charge_id, charge)
+
     def test_cron_closes_the_month_whose_cycles_are_closed(self):
         self._calls()
         service = self.env["isp.telephony.billing"]
