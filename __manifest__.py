@@ -64,6 +64,7 @@
         "views/isp_telephony_rate_views.xml",
         "views/isp_telephony_destination_class_views.xml",
         "views/account_move_views.xml",
+        "views/isp_telephony_charge_views.xml",
         "wizards/isp_telephony_billing_wizard.xml",
         "report/call_statement_report.xml",
         "views/isp_cdr_analysis_views.xml",
@@ -75,6 +76,7 @@
         "demo/isp_telephony_demo.xml",
         "demo/isp_sip_line_demo.xml",
         "demo/isp_telephony_blocking_demo.xml",
+        "demo/isp_telephony_billing_demo.xml",
         "demo/isp_cdr_demo.xml",
     ],
     "assets": {

@@ -30,7 +30,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from blocking import clone_rows
-from odoo_env import odoo_env, parse_args, peak_rss_mb, report
+from odoo_env import database_parser, odoo_env, peak_rss_mb, report
 
 # Calls happen in the 72 hours before the run (naive UTC).
 NOW = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
@@ -204,14 +204,18 @@ def master_csv(lines, cdrs):
     return "".join(rows).encode()
 
 
-def main():
-    args = parse_args(
+def build_parser():
+    return database_parser(
         __doc__,
         [
             (("--lines",), {"type": int, "default": 10_000}),
             (("--cdrs",), {"type": int, "default": 100_000}),
         ],
     )
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     with odoo_env(args.config, args.db) as env:
         began = time.perf_counter()
         integration, lines = populate(env, args.lines)

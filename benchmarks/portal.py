@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from odoo_env import odoo_env, parse_args, peak_rss_mb, report
+from odoo_env import database_parser, odoo_env, peak_rss_mb, report
 from rating import _plan
 
 
@@ -128,14 +128,18 @@ def timed(func, repeat=3):
     return round(best, 1), result
 
 
-def main():
-    args = parse_args(
+def build_parser():
+    return database_parser(
         __doc__,
         [
             (("--calls",), {"type": int, "default": 5000}),
             (("--no-pdf",), {"action": "store_true"}),
         ],
     )
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     with odoo_env(args.config, args.db) as env:
         portal, line, contract, _start = populate(env, args.calls)
         as_customer = env(user=portal.id)

@@ -32,10 +32,12 @@ from . import isp_telephony_plan_part_mixin
 from . import isp_telephony_rate
 from . import isp_telephony_plan_bucket
 from . import isp_telephony_rating
+from . import isp_telephony_charge
 from . import isp_telephony_billing
 from . import isp_sip_line_spend
 from . import isp_telephony_spend
 from . import isp_telephony_notice
+from . import contract_contract_billing
 from . import account_move
 from . import account_move_line
 from . import isp_cdr_analysis

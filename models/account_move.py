@@ -11,7 +11,7 @@ class AccountMove(models.Model):
         readonly=True,
         index=True,
         copy=False,
-        help="Contract whose telephony overage this invoice was created for.",
+        help="Contract whose telephony charges this separate invoice bills.",
     )
     telephony_billing_month = fields.Date(
         readonly=True, copy=False, help="First day of the telephony billing month."
@@ -29,53 +29,40 @@ class AccountMove(models.Model):
         for move in self:
             move.telephony_cdr_count = counts.get(move._origin, 0)
 
-    def _telephony_free_cdrs(self):
-        """Cancelled or deleted: the calls go back to unbilled, to be billed
-        by the next run."""
-        ids = [move_id for move_id in self.ids if move_id]
-        if not ids:
-            return
-        self.env["isp.cdr"].flush_model()
-        self.env.cr.execute(
-            """
-            UPDATE isp_cdr SET invoice_id = NULL, invoice_line_id = NULL,
-                   billed = false
-             WHERE invoice_id = ANY(%s)
-            """,
-            [ids],
-        )
-        self.env["isp.cdr"].invalidate_model(
-            ["invoice_id", "invoice_line_id", "billed"]
-        )
-        self.invalidate_recordset(["telephony_cdr_ids"])
-
     def button_cancel(self):
+        """A cancelled invoice frees its telephony charges: the next invoice
+        carries them once."""
         res = super().button_cancel()
-        self.filtered(lambda m: m.state == "cancel")._telephony_free_cdrs()
+        cancelled = self.filtered(lambda m: m.state == "cancel")
+        self.env["isp.telephony.charge"]._free(move_ids=cancelled.ids)
         return res
 
     def button_draft(self):
-        """Back from cancelled: its telephony lines lost their calls (they may
-        be billed elsewhere now), so they are removed, never billed twice."""
+        """Back from cancelled: its telephony lines lost their charges (they
+        may be on another invoice now), so they are removed, never billed
+        twice."""
         cancelled = self.filtered(lambda m: m.state == "cancel")
         res = super().button_draft()
         stale = cancelled.invoice_line_ids.filtered(
-            lambda line: line.telephony_plan_id and not line.telephony_cdr_ids
+            lambda line: (
+                line.telephony_charge_id
+                and line.telephony_charge_id.invoice_line_id != line
+            )
         )
         if stale:
             for move in stale.move_id:
                 move.message_post(
                     body=self.env._(
-                        "Telephony overage lines removed: their calls were "
-                        "freed when the invoice was cancelled and will be billed "
-                        "by the next telephony billing run."
+                        "Telephony lines removed: their charges were freed when "
+                        "the invoice was cancelled and go on the contract's next "
+                        "invoice."
                     )
                 )
             stale.with_context(dynamic_unlink=True).unlink()
         return res
 
     def unlink(self):
-        self._telephony_free_cdrs()
+        self.env["isp.telephony.charge"]._free(move_ids=[i for i in self.ids if i])
         return super().unlink()
 
     def action_view_telephony_cdrs(self):

@@ -1,6 +1,6 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .isp_telephony_destination_class import DEST_CLASSES
 
@@ -18,24 +18,30 @@ class AccountMoveLine(models.Model):
     telephony_dest_class = fields.Selection(
         DEST_CLASSES, string="Telephony Destination Class", readonly=True, copy=False
     )
+    telephony_charge_id = fields.Many2one(
+        "isp.telephony.charge",
+        readonly=True,
+        index="btree_not_null",
+        copy=False,
+        help="Telephony charge this line bills.",
+    )
     telephony_cdr_ids = fields.One2many(
         "isp.cdr", "invoice_line_id", string="Billed Calls"
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """A new line carrying a telephony charge marks it invoiced (once:
+        a charge already invoiced is refused)."""
+        lines = super().create(vals_list)
+        charged = lines.filtered("telephony_charge_id")
+        if charged:
+            self.env["isp.telephony.charge"]._mark_invoiced(charged)
+        return lines
+
     def unlink(self):
-        """A deleted overage line frees the calls it billed."""
-        ids = [line.id for line in self if line.telephony_plan_id]
+        """A deleted telephony line frees its charge."""
+        ids = [line.id for line in self if line.telephony_charge_id]
         if ids:
-            self.env["isp.cdr"].flush_model()
-            self.env.cr.execute(
-                """
-                UPDATE isp_cdr SET invoice_id = NULL, invoice_line_id = NULL,
-                       billed = false
-                 WHERE invoice_line_id = ANY(%s)
-                """,
-                [ids],
-            )
-            self.env["isp.cdr"].invalidate_model(
-                ["invoice_id", "invoice_line_id", "billed"]
-            )
+            self.env["isp.telephony.charge"]._free(line_ids=ids)
         return super().unlink()

@@ -80,7 +80,7 @@ class IspCdr(models.Model):
     contract_id = UncheckedMany2one("contract.contract", readonly=True)
     partner_id = UncheckedMany2one("res.partner", string="Customer", readonly=True)
     # Rating (issue 5): written in bulk by isp.telephony.rating, frozen once
-    # billed (invoice_id set). NULL rating_status from SQL inserts = unrated.
+    # charged (charge_id set). NULL rating_status from SQL inserts = unrated.
     # Few indexes on purpose: each one slows the bulk rating UPDATE.
     rating_status = fields.Selection(
         RATING_STATUSES,
@@ -117,6 +117,17 @@ class IspCdr(models.Model):
     margin = fields.Float(
         readonly=True, digits=(16, 6), help="Charge minus the platform cost."
     )
+    # Billing (issue 13): the month's close links each call to the telephony
+    # charge that bills it; the charge's invoice line, once invoiced, is
+    # copied to invoice_id / invoice_line_id.
+    charge_id = UncheckedMany2one(
+        "isp.telephony.charge",
+        string="Telephony Charge",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        copy=False,
+    )
     invoice_id = UncheckedMany2one(
         "account.move",
         readonly=True,
@@ -134,13 +145,13 @@ class IspCdr(models.Model):
     billed = fields.Boolean(
         compute="_compute_billed",
         store=True,
-        help="Billed on an invoice: its rating never changes again.",
+        help="On a telephony charge (a closed month): its rating never changes again.",
     )
 
-    @api.depends("invoice_id")
+    @api.depends("charge_id")
     def _compute_billed(self):
         for cdr in self:
-            cdr.billed = bool(cdr.invoice_id)
+            cdr.billed = bool(cdr.charge_id)
 
     # Display ------------------------------------------------------------------
     ani_display = fields.Char(

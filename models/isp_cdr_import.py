@@ -331,8 +331,8 @@ class IspCdrImport(models.Model):
 
     # Demo ---------------------------------------------------------------------
     @api.model
-    def _create_demo_cdrs(self, integration, count=300, seed=4):
-        """Import ``count`` demo calls of the last 30 days for the lines that
+    def _create_demo_cdrs(self, integration, count=300, seed=4, days=30):
+        """Import ``count`` demo calls of the last ``days`` days for the lines that
         exist at install time (else for the integration's numbers in use),
         through the real importer (Asterisk Master.csv, source "demo")."""
         if isinstance(integration, int):
@@ -358,7 +358,7 @@ class IspCdrImport(models.Model):
             other = rnd.choice(others)
             inbound = rnd.random() < 0.3
             src, dst = (other, mine) if inbound else (mine, other)
-            start = now - timedelta(seconds=rnd.randint(600, 30 * 86400))
+            start = now - timedelta(seconds=rnd.randint(600, days * 86400))
             status = rnd.choice(["ANSWERED"] * 8 + ["NO ANSWER", "BUSY"])
             talk = rnd.randint(5, 600) if status == "ANSWERED" else 0
             ring = rnd.randint(2, 20)

@@ -1,10 +1,14 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Monthly telephony billing: rate the cycle each line closes in the billing
-month, then add the overage per destination class to the contract's invoice.
+"""Closing a telephony billing month: rate the cycle each line closes in
+the month, then record per contract (and plan) a telephony charge linked
+to every call it bills. The contract's next recurring invoice carries the
+charge (see contract_contract.py); some charges get a separate invoice.
 
-Set-based: one SQL aggregate for every contract, invoices and invoice lines
-created in batches, CDRs linked to their invoice lines by two UPDATEs."""
+Set-based: one SQL aggregate for every contract, the charges inserted by
+one INSERT ... SELECT, the calls linked by one UPDATE, the totals by one
+UPDATE. A lock per company and a unique key per (contract, month, plan,
+sequence) make double billing impossible."""
 
 import logging
 import time
@@ -14,36 +18,35 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import billing
-from .isp_telephony_destination_class import DEST_CLASSES
 from .isp_telephony_rating import copy_rows
 
 _logger = logging.getLogger(__name__)
 
-# Invoices, and invoice lines added to existing invoices, per ORM create()
-# call. Measured over 10,000 six-line drafts: 78 ms per invoice by 500,
-# 92 ms by 20 (on a smaller sample 20 looked better: 73 against 97 ms).
-MOVES_PER_CREATE = 500
-LINES_PER_CREATE = 500
-# Contracts billed per committed chunk by the scheduled run.
-CRON_CHUNK_CONTRACTS = 200
-# Statuses a CDR must have to be billed; unrated and no_rate block the
+# Contracts closed per committed chunk by the scheduled run (a later step
+# runs each chunk as a queue job: _close_month takes any chunk).
+CRON_CHUNK_CONTRACTS = 500
+# First key of the transaction-level advisory lock a close takes per
+# company (the second key is the company id): two closes of one company
+# never run at once; the second is refused with a message.
+CLOSE_LOCK = 0x15B1C105
+# Statuses a CDR must have to be charged; unrated and no_rate block the
 # contract (never a silent zero).
 BILLABLE = ("rated", "free")
 
-# The month's cycle of each line, and the invoice it goes to, are COPYed
-# into a temporary table and ANALYZEd: with real statistics the joins below
-# hash-join it with isp_cdr (one pass), where a join with unnest(...)
+# The month's cycle of each line, and the charge its calls go to, are
+# COPYed into a temporary table and ANALYZEd: with real statistics the joins
+# below hash-join it with isp_cdr (one pass), where a join with unnest(...)
 # parameters could get nested loops over the whole table.
 _CREATE_CYCLES = """
 CREATE TEMP TABLE IF NOT EXISTS isp_billing_cycle (
-    line_id int PRIMARY KEY, s timestamp, e timestamp, move_id int
+    line_id int PRIMARY KEY, s timestamp, e timestamp, target_id int
 ) ON COMMIT DROP;
 TRUNCATE isp_billing_cycle;
 """
 _COPY_CYCLES = "COPY isp_billing_cycle FROM STDIN"
 
 _AGGREGATE = """
-SELECT l.contract_id, c.rating_plan_id, c.dest_class,
+SELECT l.contract_id, l.billing_plan_id,
        count(*), COALESCE(sum(c.billsec), 0), COALESCE(sum(c.rounded_seconds), 0),
        COALESCE(sum(c.franchise_seconds), 0), COALESCE(sum(c.excess_seconds), 0),
        COALESCE(sum(c.charge), 0),
@@ -54,8 +57,17 @@ SELECT l.contract_id, c.rating_plan_id, c.dest_class,
   JOIN isp_cdr c ON c.line_id = b.line_id
        AND c.connect_time >= b.s AND c.connect_time < b.e
   JOIN isp_sip_line l ON l.id = c.line_id
- WHERE c.invoice_id IS NULL
- GROUP BY 1, 2, 3
+ WHERE c.charge_id IS NULL AND c.invoice_id IS NULL
+ GROUP BY 1, 2
+"""
+
+_LINES_TO_RATE = """
+SELECT b.line_id
+  FROM isp_billing_cycle b
+ WHERE EXISTS (SELECT 1 FROM isp_cdr c
+                WHERE c.line_id = b.line_id
+                  AND c.connect_time >= b.s AND c.connect_time < b.e
+                  AND c.charge_id IS NULL AND c.invoice_id IS NULL)
 """
 
 _FRANCHISE = """
@@ -68,28 +80,62 @@ SELECT l.contract_id, c.bucket_id, sum(c.franchise_seconds)
  GROUP BY 1, 2
 """
 
-# The CDRs a run bills: unbilled, rated or free, in the line's cycle.
-_TO_LINK = """
-SELECT c.id, b.move_id, c.rating_plan_id, c.dest_class
-  FROM isp_billing_cycle b
-  JOIN isp_cdr c ON c.line_id = b.line_id
-       AND c.connect_time >= b.s AND c.connect_time < b.e
- WHERE b.move_id IS NOT NULL
-   AND c.invoice_id IS NULL AND c.rating_status IN ('rated', 'free')
-"""
-# Links go through a temporary table and one UPDATE joined on the id.
-_CREATE_LINKS = """
-CREATE TEMP TABLE IF NOT EXISTS isp_cdr_billing_link (
-    id int, move_id int, aml_id int
+# New charges: COPYed, then inserted by one statement. The unique key
+# (contract, month, plan, sequence) refuses a second close that raced this
+# one past the lock with an older snapshot.
+_CREATE_NEW = """
+CREATE TEMP TABLE IF NOT EXISTS isp_billing_new_charge (
+    contract_id int, plan_id int, seq int, company_id int, partner_id int,
+    currency_id int, cycle_start date, cycle_end date
 ) ON COMMIT DROP;
-TRUNCATE isp_cdr_billing_link;
+TRUNCATE isp_billing_new_charge;
 """
-_COPY_LINKS = "COPY isp_cdr_billing_link FROM STDIN"
+_COPY_NEW = "COPY isp_billing_new_charge FROM STDIN"
+_INSERT_NEW = """
+INSERT INTO isp_telephony_charge (
+       contract_id, plan_id, sequence, company_id, partner_id, currency_id,
+       cycle_start, cycle_end, billing_month, state, calls, billsec,
+       franchise_seconds, excess_seconds, line_count, amount,
+       create_uid, write_uid, create_date, write_date)
+SELECT contract_id, plan_id, seq, company_id, partner_id, currency_id,
+       cycle_start, cycle_end, %(month)s, 'included', 0, 0, 0, 0, 0, 0,
+       %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+  FROM isp_billing_new_charge
+RETURNING id, contract_id, plan_id
+"""
+# The calls a close charges: not yet charged, rated or free, in the line's
+# cycle, on a line whose contract is charged.
 _LINK = """
 UPDATE isp_cdr c
-   SET invoice_id = v.move_id, invoice_line_id = v.aml_id, billed = true
-  FROM isp_cdr_billing_link v
- WHERE c.id = v.id AND c.invoice_id IS NULL
+   SET charge_id = b.target_id, billed = true
+  FROM isp_billing_cycle b
+ WHERE b.target_id IS NOT NULL
+   AND c.line_id = b.line_id
+   AND c.connect_time >= b.s AND c.connect_time < b.e
+   AND c.charge_id IS NULL AND c.invoice_id IS NULL
+   AND c.rating_status IN ('rated', 'free')
+"""
+# A charge is the sum of its calls, by construction.
+_TOTALS = """
+UPDATE isp_telephony_charge ch
+   SET calls = s.calls, billsec = s.billsec,
+       franchise_seconds = s.franchise, excess_seconds = s.excess,
+       amount = s.amount, line_count = s.line_count,
+       state = CASE WHEN s.amount > 0 THEN 'to_invoice' ELSE 'included' END,
+       write_date = now() AT TIME ZONE 'UTC'
+  FROM (SELECT charge_id, count(*) AS calls,
+               COALESCE(sum(billsec), 0) AS billsec,
+               COALESCE(sum(franchise_seconds), 0) AS franchise,
+               COALESCE(sum(excess_seconds), 0) AS excess,
+               COALESCE(sum(charge), 0) AS amount,
+               count(DISTINCT line_id) AS line_count
+          FROM isp_cdr WHERE charge_id = ANY(%s) GROUP BY charge_id) s
+ WHERE ch.id = s.charge_id AND ch.state IN ('to_invoice', 'included')
+"""
+_CHARGE_FRANCHISE = """
+SELECT charge_id, bucket_id, sum(franchise_seconds)
+  FROM isp_cdr WHERE charge_id = ANY(%s) AND bucket_id IS NOT NULL
+ GROUP BY 1, 2
 """
 
 
@@ -102,8 +148,9 @@ class IspTelephonyBilling(models.AbstractModel):
 
     @api.model
     def _line_cycles(self, billing_month, contract_ids=None, company=None):
-        """``{line_id: (contract_id, plan_id, start_utc, end_utc, reset)}``
-        for every line with a plan: the cycle it closes in the month."""
+        """``{line_id: (contract_id, plan_id, start_utc, end_utc, reset,
+        first_day, last_day, company_id)}`` for every line with a plan: the
+        cycle it closes in the month (UTC bounds, local dates)."""
         self.env.flush_all()
         query = """
             SELECT l.id, l.contract_id, l.billing_plan_id, l.due_day, l.company_id
@@ -128,9 +175,9 @@ class IspTelephonyBilling(models.AbstractModel):
             key = (due_day, zones[company_id])
             if key not in cache:
                 start, end = billing.billing_cycle(month, due_day, key[1])
-                cache[key] = (start, end, billing.cycle_dates(month, due_day)[2])
-            start, end, reset = cache[key]
-            cycles[line_id] = (contract_id, plan_id, start, end, reset)
+                first, last, reset = billing.cycle_dates(month, due_day)
+                cache[key] = (start, end, reset, first, last)
+            cycles[line_id] = (contract_id, plan_id, *cache[key], company_id)
         return cycles
 
     @staticmethod
@@ -138,36 +185,56 @@ class IspTelephonyBilling(models.AbstractModel):
         ids = list(cycles) if ids is None else ids
         return [ids, [cycles[i][2] for i in ids], [cycles[i][3] for i in ids]]
 
-    def _load_cycles(self, cycles, moves_by_contract=None):
-        """Fill the temporary table isp_billing_cycle (see _CREATE_CYCLES)."""
+    def _load_cycles(self, cycles, targets=None):
+        """Fill the temporary table isp_billing_cycle (see _CREATE_CYCLES);
+        ``targets``: ``{line_id: charge_id}``."""
         cr = self.env.cr
-        moves = moves_by_contract or {}
+        targets = targets or {}
         cr.execute(_CREATE_CYCLES)
         copy_rows(
             cr,
             _COPY_CYCLES,
-            [(line_id, c[2], c[3], moves.get(c[0])) for line_id, c in cycles.items()],
+            [
+                (line_id, c[2], c[3], targets.get(line_id))
+                for line_id, c in cycles.items()
+            ],
         )
         cr.execute("ANALYZE isp_billing_cycle")
 
     @api.model
-    def _summaries(self, billing_month, contract_ids=None, company=None, rate=True):
+    def _summaries(
+        self,
+        billing_month,
+        contract_ids=None,
+        company=None,
+        rate=True,
+        cycles=None,
+        timings=None,
+    ):
         """Rate the month's cycles (unless ``rate`` is False) and sum the
-        unbilled calls per contract. Returns ``(cycles, {contract_id: dict})``."""
-        cycles = self._line_cycles(billing_month, contract_ids, company)
+        calls not yet charged per contract. Returns ``(cycles, {contract_id:
+        dict})``; each dict has ``plans``: ``{plan_id: calls}``."""
+        if cycles is None:
+            cycles = self._line_cycles(billing_month, contract_ids, company)
         if not cycles:
             return cycles, {}
-        if rate:
-            bounds = {line: (c[2], c[3]) for line, c in cycles.items()}
-            self.env["isp.telephony.rating"]._rate_lines(list(cycles), bounds=bounds)
         cr = self.env.cr
         self._load_cycles(cycles)
+        if rate:
+            # Only cycles holding calls not yet charged: a second close of
+            # the month re-rates nothing.
+            cr.execute(_LINES_TO_RATE)
+            todo = [row[0] for row in cr.fetchall()]
+            bounds = {line: cycles[line][2:4] for line in todo}
+            clock = time.perf_counter()
+            self.env["isp.telephony.rating"]._rate_lines(todo, bounds=bounds)
+            if timings is not None:
+                timings["rating"] = round(time.perf_counter() - clock, 2)
         cr.execute(_AGGREGATE)
         summaries = {}
         for (
             contract_id,
             plan_id,
-            dest_class,
             calls,
             billsec,
             rounded,
@@ -189,7 +256,7 @@ class IspTelephonyBilling(models.AbstractModel):
                     "amount": 0.0,
                     "no_rate": 0,
                     "unrated": 0,
-                    "classes": {},
+                    "plans": {},
                     "buckets": {},
                     "reset": date.min,
                 },
@@ -202,30 +269,38 @@ class IspTelephonyBilling(models.AbstractModel):
             summary["amount"] += float(charge)
             summary["no_rate"] += no_rate
             summary["unrated"] += unrated
-            if charge and plan_id:
-                summary["classes"][(plan_id, dest_class)] = (calls, excess, charge)
-        for contract_id, _plan, _s, _e, reset in cycles.values():
-            summary = summaries.get(contract_id)
-            if summary and reset > summary["reset"]:
-                summary["reset"] = reset
+            summary["plans"][plan_id] = (calls, float(charge))
+        for cycle in cycles.values():
+            summary = summaries.get(cycle[0])
+            if summary and cycle[4] > summary["reset"]:
+                summary["reset"] = cycle[4]
         self._add_franchise(cycles, summaries)
         return cycles, summaries
+
+    def _allowances(self, cycles):
+        """``{(contract_id, plan_id): {bucket: allowance seconds}}``: each
+        bucket times the contract's lines on the plan."""
+        buckets = self.env["isp.telephony.plan.bucket"].sudo()
+        by_plan = {}
+        plan_ids = {c[1] for c in cycles.values()}
+        for bucket in buckets.search([("plan_id", "in", list(plan_ids))]):
+            by_plan.setdefault(bucket.plan_id.id, []).append(bucket)
+        allowance = {}
+        for cycle in cycles.values():
+            slot = allowance.setdefault((cycle[0], cycle[1]), {})
+            for bucket in by_plan.get(cycle[1], ()):
+                slot[bucket] = slot.get(bucket, 0) + bucket.allowance_seconds
+        return allowance
 
     def _add_franchise(self, cycles, summaries):
         """Per contract and bucket: [used seconds, allowance seconds]."""
         cr = self.env.cr
-        buckets = self.env["isp.telephony.plan.bucket"].sudo()
-        allowance = {}
-        plan_ids = {c[1] for c in cycles.values()}
-        for bucket in buckets.search([("plan_id", "in", list(plan_ids))]):
-            allowance.setdefault(bucket.plan_id.id, []).append(bucket)
-        for contract_id, plan_id, _s, _e, _r in cycles.values():
+        for (contract_id, _plan), slots in self._allowances(cycles).items():
             summary = summaries.get(contract_id)
             if summary is None:
                 continue
-            for bucket in allowance.get(plan_id, ()):
-                slot = summary["buckets"].setdefault(bucket.id, [0, 0])
-                slot[1] += bucket.allowance_seconds
+            for bucket, seconds in slots.items():
+                summary["buckets"].setdefault(bucket.id, [0, 0])[1] += seconds
         cr.execute(_FRANCHISE)
         for contract_id, bucket_id, used in cr.fetchall():
             summary = summaries.get(contract_id)
@@ -244,211 +319,208 @@ class IspTelephonyBilling(models.AbstractModel):
         return ""
 
     # ------------------------------------------------------------------
-    # Invoices
+    # Closing the month
 
-    @api.model
-    def _find_draft_invoices(self, contracts, month):
-        """``{contract_id: move_id}``: the draft invoice to add overage to.
-        The contract's own draft invoice dated in the month (unless the
-        company wants a separate invoice), else a telephony draft of a
-        previous run for the same month."""
-        if not contracts:
-            return {}
-        first = billing.month_start(month)
-        last = billing.month_start(date.fromordinal(first.toordinal() + 31))
-        last = date.fromordinal(last.toordinal() - 1)
-        shared = contracts.filtered(
-            lambda k: not k.company_id.telephony_separate_invoice
-        )
+    def _lock_close(self, company_ids):
+        """Take the close lock of each company (see CLOSE_LOCK), or refuse."""
         cr = self.env.cr
-        found = {}
-        cr.execute(
-            """
-            SELECT m.telephony_contract_id, max(m.id) FROM account_move m
-             WHERE m.telephony_contract_id = ANY(%s)
-               AND m.telephony_billing_month = %s AND m.state = 'draft'
-             GROUP BY 1
-            """,
-            [contracts.ids, first],
-        )
-        found.update(cr.fetchall())
-        if shared:
+        for company_id in sorted(company_ids):
             cr.execute(
-                """
-                SELECT DISTINCT ON (cl.contract_id) cl.contract_id, m.id
-                  FROM account_move m
-                  JOIN account_move_line aml ON aml.move_id = m.id
-                  JOIN contract_line cl ON cl.id = aml.contract_line_id
-                 WHERE cl.contract_id = ANY(%s) AND m.state = 'draft'
-                   AND m.move_type = 'out_invoice'
-                   AND COALESCE(m.invoice_date, m.date) BETWEEN %s AND %s
-                 ORDER BY cl.contract_id, COALESCE(m.invoice_date, m.date), m.id
-                """,
-                [shared.ids, first, last],
+                "SELECT pg_try_advisory_xact_lock(%s, %s)", (CLOSE_LOCK, company_id)
             )
-            found.update(cr.fetchall())
-        return found
+            if not cr.fetchone()[0]:
+                company = self.env["res.company"].sudo().browse(company_id)
+                raise UserError(
+                    self.env._(
+                        "Another telephony close of %s is running: try again when "
+                        "it has finished.",
+                        company.name,
+                    )
+                )
 
     @api.model
-    def _invoice_line_vals(self, plan, dest_class, calls, excess, charge, cycle_text):
-        labels = dict(DEST_CLASSES)
-        name = self.env._(
-            "Telephony overage - %(plan)s - %(class)s - %(cycle)s: "
-            "%(calls)s calls, %(minutes)s min beyond the franchise",
-            plan=plan.name,
-            **{"class": labels.get(dest_class, dest_class)},
-            cycle=cycle_text,
-            calls=calls,
-            minutes=billing.minutes(excess),
-        )
-        return {
-            "product_id": plan.product_id.id,
-            "name": name,
-            "quantity": 1,
-            "price_unit": float(charge),
-            "telephony_plan_id": plan.id,
-            "telephony_dest_class": dest_class,
-        }
-
-    @api.model
-    def _generate(self, billing_month, contract_ids=None, company=None):
-        """Bill the month. Returns a dict: moves (account.move), skipped
-        ({contract_id: reason}), lines (count), cdrs (count), timings
-        (seconds per phase)."""
+    def _close_month(
+        self, billing_month, contract_ids=None, company=None, separate=True
+    ):
+        """Close the month for these contracts (all with a plan when None):
+        rate their cycles, record the charges and link the calls; invoice
+        at once the charges that cannot wait (``separate``). Any chunk of
+        contracts can be closed on its own. Returns a dict: charges
+        (touched), skipped ({contract_id: reason}), cdrs (count), invoices
+        (separate ones), timings (seconds per phase)."""
         month = billing.month_start(billing_month)
         clock = time.perf_counter()
-        cycles, summaries = self._summaries(month, contract_ids, company)
-        timings = {"rate_and_sum": round(time.perf_counter() - clock, 1)}
+        cycles = self._line_cycles(month, contract_ids, company)
+        Charge = self.env["isp.telephony.charge"]
+        result = {
+            "charges": Charge,
+            "skipped": {},
+            "cdrs": 0,
+            "invoices": self.env["account.move"],
+            "timings": {},
+        }
+        if not cycles:
+            return result
+        self._lock_close({c[7] for c in cycles.values()})
+        timings = result["timings"]
+        cycles, summaries = self._summaries(month, cycles=cycles, timings=timings)
+        timings["rate_and_sum"] = round(time.perf_counter() - clock, 2)
         clock = time.perf_counter()
-        skipped = {}
-        plans = self.env["isp.telephony.plan"].with_context(active_test=False)
-        to_bill = {}
+        skipped = result["skipped"]
+        plans = self.env["isp.telephony.plan"].sudo().with_context(active_test=False)
+        to_charge = set()
         for contract_id, summary in summaries.items():
             reason = self._blocking_reason(summary)
-            if not reason and summary["amount"] <= 0:
-                continue
-            for plan_id, _dc in summary["classes"]:
+            for plan_id, (_calls, amount) in summary["plans"].items():
                 plan = plans.browse(plan_id)
-                if not reason and not plan.product_id:
+                if not reason and amount > 0 and not plan.product_id:
                     reason = self.env._(
                         "Plan %s has no overage product.", plan.display_name
                     )
             if reason:
                 skipped[contract_id] = reason
-                continue
-            to_bill[contract_id] = summary
-        contracts = self.env["contract.contract"].browse(list(to_bill))
-        existing = self._find_draft_invoices(contracts, month)
-        moves_by_contract = {}
-        line_vals = []
-        new_moves = []
-        new_contracts = []
-        for contract in contracts:
-            summary = to_bill[contract.id]
-            move_id = existing.get(contract.id)
-            cycle_text = self.env._("cycle ending %s", summary["reset"].isoformat())
-            vals = [
-                self._invoice_line_vals(
-                    plans.browse(plan_id), dc, calls, excess, charge, cycle_text
-                )
-                for (plan_id, dc), (calls, excess, charge) in sorted(
-                    summary["classes"].items()
-                )
-            ]
-            currencies = {plans.browse(p).currency_id for p, _dc in summary["classes"]}
-            if move_id:
-                move = self.env["account.move"].browse(move_id)
-                currency = move.currency_id
-            else:
-                currency = contract.currency_id
-            if any(c != currency for c in currencies):
-                skipped[contract.id] = self.env._(
-                    "The plan's currency differs from the invoice currency %s.",
-                    currency.name,
-                )
-                continue
-            if move_id:
-                moves_by_contract[contract.id] = move_id
-                for val in vals:
-                    val["move_id"] = move_id
-                line_vals.extend(vals)
-            else:
-                invoice = contract._prepare_invoice(summary["reset"])
-                invoice["invoice_line_ids"] = [fields.Command.create(v) for v in vals]
-                invoice["telephony_contract_id"] = contract.id
-                invoice["telephony_billing_month"] = month
-                new_moves.append(invoice)
-                new_contracts.append(contract.id)
-        Move = self.env["account.move"]
-        created = Move
-        for start in range(0, len(new_moves), MOVES_PER_CREATE):
-            created |= Move.create(new_moves[start : start + MOVES_PER_CREATE])
-        for contract_id, move in zip(new_contracts, created, strict=True):
-            moves_by_contract[contract_id] = move.id
-        Line = self.env["account.move.line"]
-        for start in range(0, len(line_vals), LINES_PER_CREATE):
-            Line.create(line_vals[start : start + LINES_PER_CREATE])
-        timings["invoices"] = round(time.perf_counter() - clock, 1)
+            elif summary["calls"]:
+                to_charge.add(contract_id)
+        if not to_charge:
+            return result
+        charge_ids, targets = self._make_charges(month, cycles, summaries, to_charge)
+        timings["charges"] = round(time.perf_counter() - clock, 2)
         clock = time.perf_counter()
-        cdrs = self._link_cdrs(cycles, moves_by_contract)
-        timings["link"] = round(time.perf_counter() - clock, 1)
-        moves = Move.browse(sorted(set(moves_by_contract.values())))
+        cr = self.env.cr
+        self._load_cycles(cycles, targets)
+        cr.execute(_LINK)
+        result["cdrs"] = cr.rowcount
+        self._update_totals(charge_ids, cycles)
+        self.env["isp.cdr"].invalidate_model(["charge_id", "billed"])
+        Charge.invalidate_model()
+        charges = Charge.browse(charge_ids)
+        result["charges"] = charges
+        timings["link_and_totals"] = round(time.perf_counter() - clock, 2)
+        if separate:
+            clock = time.perf_counter()
+            result["invoices"] = charges._invoice_separately_where_needed()
+            timings["separate_invoices"] = round(time.perf_counter() - clock, 2)
         _logger.info(
-            "telephony billing %s: %d invoices, %d CDRs billed, %d contracts skipped",
+            "telephony close %s: %d charges, %d calls, %d separate invoices, "
+            "%d contracts skipped",
             month,
-            len(moves),
-            cdrs,
+            len(charges),
+            result["cdrs"],
+            len(result["invoices"]),
             len(skipped),
         )
-        return {
-            "moves": moves,
-            "skipped": skipped,
-            "lines": len(line_vals)
-            + sum(len(m["invoice_line_ids"]) for m in new_moves),
-            "cdrs": cdrs,
-            "timings": timings,
-        }
+        return result
 
-    def _link_cdrs(self, cycles, moves_by_contract):
-        """Bill the CDRs: each to its invoice, and to the invoice line of its
-        (plan, class) when it has one (the newest: made by this run)."""
-        if not moves_by_contract:
-            return 0
-        self.env.flush_all()
+    def _make_charges(self, month, cycles, summaries, to_charge):
+        """Find or insert the charge of each (contract, plan) with calls to
+        charge: calls go to the month's open charge, else to a new one (the
+        next sequence). Returns ``(charge ids, {line_id: charge_id})``."""
         cr = self.env.cr
-        move_ids = list(set(moves_by_contract.values()))
+        pairs = {
+            (contract_id, plan_id)
+            for contract_id in to_charge
+            for plan_id, (calls, _a) in summaries[contract_id]["plans"].items()
+            if calls
+        }
+        contract_ids = sorted(to_charge)
         cr.execute(
             """
-            SELECT DISTINCT ON (move_id, telephony_plan_id, telephony_dest_class)
-                   move_id, telephony_plan_id, telephony_dest_class, id
-              FROM account_move_line
-             WHERE move_id = ANY(%s) AND telephony_plan_id IS NOT NULL
-             ORDER BY move_id, telephony_plan_id, telephony_dest_class, id DESC
+            SELECT contract_id, plan_id, max(sequence),
+                   max(id) FILTER (WHERE state IN ('to_invoice', 'included'))
+              FROM isp_telephony_charge
+             WHERE contract_id = ANY(%s) AND billing_month = %s
+             GROUP BY 1, 2
             """,
-            [move_ids],
+            [contract_ids, month],
         )
-        aml = {(move, plan, dc): line for move, plan, dc, line in cr.fetchall()}
-        self._load_cycles(cycles, moves_by_contract)
-        cr.execute(_TO_LINK)
-        rows = [
-            (cdr_id, move_id, aml.get((move_id, plan_id, dest_class)))
-            for cdr_id, move_id, plan_id, dest_class in cr.fetchall()
-        ]
-        cr.execute(_CREATE_LINKS)
-        copy_rows(cr, _COPY_LINKS, rows)
-        cr.execute("ANALYZE isp_cdr_billing_link")
-        cr.execute(_LINK)
-        count = cr.rowcount
-        cr.execute("TRUNCATE isp_cdr_billing_link")
-        self.env["isp.cdr"].invalidate_model(
-            ["invoice_id", "invoice_line_id", "billed"]
+        existing = {(r[0], r[1]): (r[2], r[3]) for r in cr.fetchall()}
+        cr.execute(
+            "SELECT id, partner_id, company_id FROM contract_contract"
+            " WHERE id = ANY(%s)",
+            [contract_ids],
         )
-        return count
+        contracts = {r[0]: r[1:] for r in cr.fetchall()}
+        cr.execute(
+            "SELECT id, currency_id FROM isp_telephony_plan WHERE id = ANY(%s)",
+            [list({p for _c, p in pairs})],
+        )
+        currencies = dict(cr.fetchall())
+        spans = {}
+        for cycle in cycles.values():
+            key = (cycle[0], cycle[1])
+            if key in pairs:
+                first, last = spans.get(key, (cycle[5], cycle[6]))
+                spans[key] = (min(first, cycle[5]), max(last, cycle[6]))
+        charge_of = {}
+        new_rows = []
+        for key in sorted(pairs):
+            max_seq, open_id = existing.get(key, (None, None))
+            if open_id:
+                charge_of[key] = open_id
+                continue
+            partner_id, company_id = contracts[key[0]]
+            new_rows.append(
+                (
+                    key[0],
+                    key[1],
+                    0 if max_seq is None else max_seq + 1,
+                    company_id,
+                    partner_id,
+                    currencies[key[1]],
+                    *spans[key],
+                )
+            )
+        if new_rows:
+            self.env["isp.telephony.charge"].flush_model()
+            cr.execute(_CREATE_NEW)
+            copy_rows(cr, _COPY_NEW, new_rows)
+            cr.execute(_INSERT_NEW, {"month": month, "uid": self.env.uid})
+            for charge_id, contract_id, plan_id in cr.fetchall():
+                charge_of[(contract_id, plan_id)] = charge_id
+        targets = {
+            line_id: charge_of.get((c[0], c[1])) for line_id, c in cycles.items()
+        }
+        return sorted(charge_of.values()), targets
+
+    def _update_totals(self, charge_ids, cycles):
+        """Totals of the charges from their calls; the franchise text."""
+        cr = self.env.cr
+        cr.execute(_TOTALS, [charge_ids])
+        cr.execute(
+            "SELECT id, contract_id, plan_id FROM isp_telephony_charge"
+            " WHERE id = ANY(%s)",
+            [charge_ids],
+        )
+        keys = {r[0]: (r[1], r[2]) for r in cr.fetchall()}
+        allowances = self._allowances(cycles)
+        cr.execute(_CHARGE_FRANCHISE, [charge_ids])
+        used = {}
+        for charge_id, bucket_id, seconds in cr.fetchall():
+            used[(charge_id, bucket_id)] = seconds
+        ids, texts = [], []
+        for charge_id, key in keys.items():
+            slots = allowances.get(key, {})
+            text = "; ".join(
+                f"{bucket.name}: "
+                f"{billing.minutes(used.get((charge_id, bucket.id), 0)):.2f}"
+                f" / {billing.minutes(seconds):.2f} min"
+                for bucket, seconds in sorted(slots.items(), key=lambda kv: kv[0].id)
+            )
+            ids.append(charge_id)
+            texts.append(text or None)
+        cr.execute(
+            """
+            UPDATE isp_telephony_charge ch SET franchise_detail = v.t
+              FROM unnest(%s::int[], %s::varchar[]) AS v(id, t)
+             WHERE ch.id = v.id AND ch.franchise_detail IS DISTINCT FROM v.t
+            """,
+            [ids, texts],
+        )
 
     @api.model
     def _cron_monthly_billing(self, commit=False):
-        """Bill the current month from the 26th on (every due day, 1-25, has
-        passed: each cycle of the month is closed), else the previous one."""
+        """Close the current month from the 26th on (every due day, 1-25,
+        has passed: each cycle of the month is closed), else the previous one."""
         today = fields.Date.context_today(self)
         month = billing.month_start(today)
         if today.day < 26:
@@ -460,16 +532,16 @@ class IspTelephonyBilling(models.AbstractModel):
         )
         company_ids = [row[0] for row in self.env.cr.fetchall()]
         for company in self.env["res.company"].browse(company_ids):
-            self.with_company(company)._generate_in_chunks(month, company, commit)
+            self.with_company(company)._close_in_chunks(month, company, commit)
 
     @api.model
-    def _generate_in_chunks(self, month, company, commit=False):
-        """Bill ``company``'s month ``CRON_CHUNK_CONTRACTS`` contracts at a
+    def _close_in_chunks(self, month, company, commit=False):
+        """Close ``company``'s month ``CRON_CHUNK_CONTRACTS`` contracts at a
         time, committing after each chunk with ``commit`` (the scheduled
-        action passes it): a run over
-        thousands of contracts never holds one long transaction, and a
-        failure keeps the chunks already billed; running it again bills the
-        rest (a billed call is never billed twice)."""
+        action passes it): a run over thousands of contracts never holds one
+        long transaction; a chunk that fails is rolled back and logged, the
+        others go on; running it again closes the rest (a charged call is
+        never charged twice)."""
         self.env.flush_all()
         self.env.cr.execute(
             """SELECT DISTINCT contract_id FROM isp_sip_line
@@ -478,16 +550,42 @@ class IspTelephonyBilling(models.AbstractModel):
             (company.id,),
         )
         contract_ids = [row[0] for row in self.env.cr.fetchall()]
-        totals = {"moves": 0, "cdrs": 0, "skipped": 0}
+        totals = {
+            "charges": 0,
+            "cdrs": 0,
+            "skipped": 0,
+            "invoices": 0,
+            "failed": 0,
+            "timings": {},
+        }
         for start in range(0, len(contract_ids), CRON_CHUNK_CONTRACTS):
             chunk = contract_ids[start : start + CRON_CHUNK_CONTRACTS]
-            result = self._generate(month, chunk, company)
-            totals["moves"] += len(result["moves"])
+            try:
+                result = self._close_month(month, chunk, company)
+            except Exception:
+                if not commit:
+                    raise
+                self.env.cr.rollback()
+                self.env.invalidate_all()
+                totals["failed"] += len(chunk)
+                _logger.exception(
+                    "telephony close %s: contracts %s to %s failed",
+                    month,
+                    chunk[0],
+                    chunk[-1],
+                )
+                continue
+            for phase, seconds in result["timings"].items():
+                totals["timings"][phase] = round(
+                    totals["timings"].get(phase, 0) + seconds, 2
+                )
+            totals["charges"] += len(result["charges"])
             totals["cdrs"] += result["cdrs"]
+            totals["invoices"] += len(result["invoices"])
             totals["skipped"] += len(result["skipped"])
             for contract_id, reason in result["skipped"].items():
                 _logger.warning(
-                    "telephony billing %s: contract %s skipped: %s",
+                    "telephony close %s: contract %s skipped: %s",
                     month,
                     contract_id,
                     reason,

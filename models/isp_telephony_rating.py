@@ -65,7 +65,7 @@ UPDATE isp_cdr c
        margin = v.cm::numeric / power(10::numeric, v.dg)
                 - COALESCE(c.platform_cost, 0)
   FROM isp_cdr_rating_result v
- WHERE c.id = v.id AND c.invoice_id IS NULL
+ WHERE c.id = v.id AND c.charge_id IS NULL AND c.invoice_id IS NULL
 """
 
 
@@ -157,7 +157,8 @@ class IspTelephonyRating(models.AbstractModel):
         """Rate the unbilled CDRs of ``line_ids``, whole cycles at a time.
 
         ``bounds``: optional ``{line_id: (start_utc, end_utc)}`` to rate one
-        cycle per line (the billing run). Billed CDRs are never written; the
+        cycle per line (the month's close). Billed CDRs (on a telephony charge,
+        or invoiced before charges existed) are never written; the
         franchise they used is taken off their cycle's buckets first, so the
         unbilled calls consume what is left, in connect-time order.
         ``only_unrated``: only cycles holding a CDR never rated (the cron).
@@ -293,7 +294,8 @@ class IspTelephonyRating(models.AbstractModel):
         cr = self.env.cr
         columns = """
             c.id, c.direction, c.dnis_e164, c.dnis, c.connect_time, c.billsec,
-            c.disposition, c.invoice_id IS NOT NULL, c.bucket_id,
+            c.disposition, (c.charge_id IS NOT NULL OR c.invoice_id IS NOT NULL),
+            c.bucket_id,
             c.franchise_seconds, c.rating_status, c.rating_plan_id, c.dest_class,
             c.rate_id, c.bucket_id, to_char(c.cycle_start, 'YYYY-MM-DD'),
             c.rounded_seconds, c.franchise_seconds, c.excess_seconds,
@@ -331,7 +333,7 @@ class IspTelephonyRating(models.AbstractModel):
                    cycle_start = NULL, rounded_seconds = 0,
                    franchise_seconds = 0, excess_seconds = 0, charge = 0,
                    margin = NULL
-             WHERE line_id = ANY(%s) AND invoice_id IS NULL
+             WHERE line_id = ANY(%s) AND charge_id IS NULL AND invoice_id IS NULL
                AND rating_status IS DISTINCT FROM 'unrated'
             """,
             [line_ids],
@@ -376,7 +378,8 @@ class IspTelephonyRating(models.AbstractModel):
             """
             SELECT DISTINCT c.line_id FROM isp_cdr c
               JOIN isp_sip_line l ON l.id = c.line_id
-             WHERE c.invoice_id IS NULL AND l.billing_plan_id IS NOT NULL
+             WHERE c.charge_id IS NULL AND c.invoice_id IS NULL
+               AND l.billing_plan_id IS NOT NULL
                AND (c.rating_status IS NULL OR c.rating_status = 'unrated')
             """
         )

@@ -56,8 +56,15 @@ class ResCompany(models.Model):
     # Telephony billing (issue 5)
     telephony_separate_invoice = fields.Boolean(
         string="Separate Telephony Invoice",
-        help="Bill telephony overage on its own invoice instead of adding it to "
-        "the contract's draft invoice of the billing month.",
+        help="Bill each month's telephony charges on their own invoice instead "
+        "of on the contract's next recurring invoice.",
+    )
+    telephony_invoice_wait_days = fields.Integer(
+        string="Telephony Charge Wait (days)",
+        default=35,
+        help="A telephony charge waits for the contract's next recurring "
+        "invoice at most this many days after the month's close; a contract "
+        "invoiced later gets a separate invoice for it. 0: always wait.",
     )
     telephony_timezone = fields.Selection(
         _tz_get,

@@ -30,3 +30,6 @@ class ResConfigSettings(models.TransientModel):
     telephony_credit_warning_percent = fields.Float(
         related="company_id.telephony_credit_warning_percent", readonly=False
     )
+    telephony_invoice_wait_days = fields.Integer(
+        related="company_id.telephony_invoice_wait_days", readonly=False
+    )

@@ -18,12 +18,13 @@ from ..tools import billing, phone
 
 # Itemised calls per printed page. Each page gets its own table with its
 # column headings, after a page break: wkhtmltopdf builds without
-# patched Qt do not repeat a table's heading on the next page. 30 rows of
-# the template's small type fit an A4 or Letter page with the company
-# header and footer; the first page, below the franchise and the summary,
-# takes 15.
-CALLS_PER_PAGE = 30
-CALLS_FIRST_PAGE = 15
+# patched Qt do not repeat a table's heading on the next page. The counts
+# fit the shorter Letter page as well as A4, with the company header and
+# footer, with or without the report's style sheet (30 and 15 overflowed
+# Letter: 18 calls printed on 3 pages, one of 3 rows without headings);
+# the first page, below the franchise and the summary, takes 8.
+CALLS_PER_PAGE = 24
+CALLS_FIRST_PAGE = 8
 
 _CALLS = """
 SELECT c.id, l.contract_id, c.line_id, c.connect_time, c.direction, c.ani_e164,
@@ -47,7 +48,9 @@ class ReportCallStatement(models.AbstractModel):
     @api.model
     def _get_report_values(self, docids, data=None):
         data = data or {}
-        if data.get("contract_id"):
+        if data.get("charge_ids"):
+            statements = self._charge_statements(data["charge_ids"])
+        elif data.get("contract_id"):
             statements = self._contract_statements(
                 data["contract_id"], data["billing_month"]
             )
@@ -79,6 +82,29 @@ class ReportCallStatement(models.AbstractModel):
                 groups.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))
             ):
                 statements.append(self._statement(contract_id, group, move))
+        return statements
+
+    def _charge_statements(self, charge_ids):
+        self.env.flush_all()
+        self.env.cr.execute(
+            _CALLS.replace("c.invoice_id", "c.charge_id")
+            + " WHERE c.charge_id = ANY(%s) ORDER BY c.connect_time, c.id",
+            [list(charge_ids)],
+        )
+        by_charge = {}
+        for row in self.env.cr.fetchall():
+            by_charge.setdefault(row[18], []).append(row)
+        statements = []
+        for charge in self.env["isp.telephony.charge"].browse(charge_ids):
+            rows = by_charge.get(charge.id)
+            if rows:
+                statement = self._statement(
+                    charge.contract_id.id, rows, charge.invoice_id or None
+                )
+                statement["period"] = billing.period_label(
+                    charge.cycle_start, charge.cycle_end, charge._date_format()
+                )
+                statements.append(statement)
         return statements
 
     def _contract_statements(self, contract_id, billing_month):
@@ -197,8 +223,9 @@ class ReportCallStatement(models.AbstractModel):
         cycles = sorted({row[12] for row in rows if row[12]})
         period = ""
         if cycles:
-            last = billing.cycle_last_day(cycles[-1])
-            period = f"{cycles[0].strftime(date_format)} - {last.strftime(date_format)}"
+            period = billing.period_label(
+                cycles[0], billing.cycle_last_day(cycles[-1]), date_format
+            )
         return {
             "lang": lang,
             "contract": contract,
@@ -227,3 +254,18 @@ def _pages(calls):
     for start in range(CALLS_FIRST_PAGE, len(calls), CALLS_PER_PAGE):
         pages.append(calls[start : start + CALLS_PER_PAGE])
     return pages
+
+
+class ReportCallStatementCharge(models.AbstractModel):
+    """The call statement printed from telephony charges."""
+
+    _name = "report.isp_telephony.report_call_statement_charge"
+    _inherit = "report.isp_telephony.report_call_statement"
+    _description = "Telephony Call Statement of a Charge"
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        data = dict(data or {}, charge_ids=list(docids or []))
+        values = super()._get_report_values(docids, data)
+        values["doc_model"] = "isp.telephony.charge"
+        return values

@@ -8,7 +8,9 @@ from . import test_ami_worker
 from . import test_archived_line
 from . import test_benchmarks
 from . import test_billing
+from . import test_billing_concurrency
 from . import test_billing_tools
+from . import test_billing_tour
 from . import test_blocking_core
 from . import test_blocking_isolation
 from . import test_call_events

@@ -84,14 +84,35 @@ class BillingCase(TelephonyCase):
                 ],
             }
         )
+        cls.internet = cls.env["product.product"].create(
+            {"name": "Internet 500M", "type": "service", "list_price": 99}
+        )
         cls.make_range("35000000", "35000019", area="31")
         cls.partner = cls.env["res.partner"].create({"name": "Telephony customer"})
         cls.contract = cls.make_contract(cls.partner)
         cls.line = cls.make_line(cls.contract, "+553135000001")
 
     @classmethod
-    def make_contract(cls, partner, **extra):
+    def make_contract(cls, partner, next_date="2026-03-05", **extra):
+        """A customer contract with a monthly internet line invoiced next on
+        ``next_date`` (None: no line, so no recurring invoice)."""
         vals = {"name": f"Contract {partner.name}", "partner_id": partner.id}
+        if next_date:
+            vals["line_recurrence"] = True
+            vals["contract_line_ids"] = [
+                Command.create(
+                    {
+                        "product_id": cls.internet.id,
+                        "name": "Internet",
+                        "quantity": 1,
+                        "price_unit": 99,
+                        "recurring_rule_type": "monthly",
+                        "recurring_interval": 1,
+                        "date_start": next_date,
+                        "recurring_next_date": next_date,
+                    }
+                )
+            ]
         vals.update(extra)
         return cls.env["contract.contract"].create(vals)
 
@@ -139,7 +160,7 @@ class BillingCase(TelephonyCase):
     def rate(self, lines=None):
         self.env["isp.telephony.rating"]._rate_lines((lines or self.line).ids)
 
-    def generate(self, month=MARCH, contracts=None):
-        return self.env["isp.telephony.billing"]._generate(
-            month, (contracts or self.contract).ids
+    def close(self, month=MARCH, contracts=None, **kwargs):
+        return self.env["isp.telephony.billing"]._close_month(
+            month, (contracts or self.contract).ids, **kwargs
         )

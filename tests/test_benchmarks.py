@@ -55,7 +55,7 @@ class TestBenchmarkArguments(BaseCase):
 
     def test_user_arguments_follow(self):
         """What a user adds after the name reaches the benchmark."""
-        module = _load(BENCH_DIR / "rating.py")
+        module = _load(BENCH_DIR / "billing.py")
         args = module.build_parser().parse_args(
             ["--config", "c.conf", "--db", "d", "--contracts", "10", "--cdrs", "100"]
         )

@@ -66,3 +66,11 @@ def cycle_last_day(cycle_start):
     following = month_start(date.fromordinal(month_start(cycle_start).toordinal() + 31))
     reset = date(following.year, following.month, cycle_start.day)
     return date.fromordinal(reset.toordinal() - 1)
+
+
+def period_label(first_day, last_day, date_format="%d/%m/%Y"):
+    """``"10/02/2026 - 09/03/2026"``: a cycle as the statement and the
+    invoice line both print it, in the reader's date format."""
+    if not first_day or not last_day:
+        return ""
+    return f"{first_day.strftime(date_format)} - {last_day.strftime(date_format)}"

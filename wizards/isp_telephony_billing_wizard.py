@@ -6,11 +6,11 @@ from ..tools import billing
 
 
 class IspTelephonyBillingWizard(models.TransientModel):
-    """Telephony billing: preview the month's overage per contract, then
-    generate the invoice lines."""
+    """Close a telephony month: preview the month's calls per contract, then
+    record the telephony charges the contracts' invoices will carry."""
 
     _name = "isp.telephony.billing.wizard"
-    _description = "Telephony Billing"
+    _description = "Close Telephony Month"
 
     billing_month = fields.Date(
         required=True,
@@ -28,7 +28,7 @@ class IspTelephonyBillingWizard(models.TransientModel):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     state = fields.Selection(
-        [("draft", "Choose"), ("preview", "Preview"), ("done", "Done")],
+        [("draft", "Choose"), ("preview", "Preview"), ("done", "Closed")],
         default="draft",
         required=True,
     )
@@ -39,8 +39,22 @@ class IspTelephonyBillingWizard(models.TransientModel):
         compute="_compute_totals", currency_field="currency_id"
     )
     blocked_count = fields.Integer(compute="_compute_totals")
-    invoice_ids = fields.Many2many("account.move", string="Invoices", readonly=True)
+    invoice_ids = fields.Many2many(
+        "account.move", string="Separate Invoices", readonly=True
+    )
+    charge_ids = fields.Many2many(
+        "isp.telephony.charge", string="Charges", readonly=True
+    )
     result = fields.Text(readonly=True)
+    empty_reason = fields.Text(readonly=True, help="Why the preview lists no contract.")
+
+    @api.depends("billing_month")
+    def _compute_display_name(self):
+        for wizard in self:
+            month = wizard.billing_month
+            wizard.display_name = self.env._(
+                "Close Telephony Month %s", month.strftime("%m/%Y") if month else ""
+            )
 
     @api.depends("line_ids.amount", "line_ids.status")
     def _compute_totals(self):
@@ -56,11 +70,57 @@ class IspTelephonyBillingWizard(models.TransientModel):
     def _reopen(self):
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._("Close Telephony Month"),
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
-            "target": "new",
+            "views": [(False, "form")],
+            "target": "current",
         }
+
+    def _empty_reason(self, month):
+        """Plain words for an empty preview: what is missing."""
+        self.env.flush_all()
+        cr = self.env.cr
+        params = [self.company_id.id]
+        extra = ""
+        if self.contract_ids:
+            extra = " AND l.contract_id = ANY(%s)"
+            params.append(self.contract_ids.ids)
+        cr.execute(
+            "SELECT count(*), count(l.billing_plan_id) FROM isp_sip_line l"
+            " WHERE l.contract_id IS NOT NULL AND l.company_id = %s" + extra,
+            params,
+        )
+        lines, with_plan = cr.fetchone()
+        if not lines:
+            return self.env._(
+                "No SIP line is sold on a contract: add lines to the customers' "
+                "contracts (Contract > SIP Lines)."
+            )
+        if not with_plan:
+            return self.env._(
+                "None of the %s SIP lines on contracts has a billing plan: set a "
+                "plan on each line (SIP line > Billing) so its calls can be rated.",
+                lines,
+            )
+        cr.execute(
+            "SELECT count(*) FROM isp_telephony_charge"
+            " WHERE billing_month = %s AND company_id = %s",
+            [month, self.company_id.id],
+        )
+        if cr.fetchone()[0]:
+            return self.env._(
+                "This month is already closed: every call of its cycles is on a "
+                "charge (Telephony > Telephony Charges). Calls imported later "
+                "will show here."
+            )
+        return self.env._(
+            "No calls in the cycles this month closes (each line's cycle that "
+            "ends on its due day of %s): import the platform's CDRs, or choose "
+            "another month.",
+            month.strftime("%m/%Y"),
+        )
 
     def action_preview(self):
         self.ensure_one()
@@ -81,7 +141,7 @@ class IspTelephonyBillingWizard(models.TransientModel):
                 status = "nothing"
             franchise = "; ".join(
                 f"{buckets.browse(bucket_id).name}: "
-                f"{billing.minutes(used)} / {billing.minutes(allowance)} min"
+                f"{billing.minutes(used):.2f} / {billing.minutes(allowance):.2f} min"
                 for bucket_id, (used, allowance) in sorted(summary["buckets"].items())
             )
             values.append(
@@ -100,36 +160,60 @@ class IspTelephonyBillingWizard(models.TransientModel):
             )
         self.line_ids.unlink()
         self.env["isp.telephony.billing.wizard.line"].create(values)
-        self.write({"state": "preview", "billing_month": month})
+        self.write(
+            {
+                "state": "preview",
+                "billing_month": month,
+                "empty_reason": "" if values else self._empty_reason(month),
+            }
+        )
         return self._reopen()
 
     def action_generate(self):
+        """Close the month: record the charges (and the separate invoices of
+        charges that cannot wait for the contract's invoice)."""
         self.ensure_one()
         service = self.env["isp.telephony.billing"].with_company(self.company_id)
         month = service._check_month(self.billing_month)
-        result = service._generate(month, self._contract_filter(), self.company_id)
+        result = service._close_month(month, self._contract_filter(), self.company_id)
+        charges = result["charges"]
         contracts = self.env["contract.contract"].browse(list(result["skipped"]))
         lines = [
             self.env._(
-                "%(invoices)s invoices, %(lines)s invoice lines, "
-                "%(cdrs)s calls billed.",
-                invoices=len(result["moves"]),
-                lines=result["lines"],
+                "%(charges)s charges (%(to_invoice)s to invoice), %(cdrs)s calls "
+                "charged, %(invoices)s separate invoices.",
+                charges=len(charges),
+                to_invoice=len(charges.filtered(lambda c: c.state == "to_invoice")),
                 cdrs=result["cdrs"],
+                invoices=len(result["invoices"]),
             )
         ]
         lines += [
             f"{contract.display_name}: {result['skipped'][contract.id]}"
             for contract in contracts
         ]
+        charged = set(charges.contract_id.ids)
+        for row in self.line_ids:
+            if row.contract_id.id in charged:
+                row.status = "charged"
         self.write(
             {
                 "state": "done",
-                "invoice_ids": [fields.Command.set(result["moves"].ids)],
+                "charge_ids": [fields.Command.set(charges.ids)],
+                "invoice_ids": [fields.Command.set(result["invoices"].ids)],
                 "result": "\n".join(lines),
             }
         )
         return self._reopen()
+
+    def action_view_charges(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "isp_telephony.action_isp_telephony_charge"
+        )
+        action["domain"] = [("id", "in", self.charge_ids.ids)]
+        action["context"] = {}
+        return action
 
     def action_view_invoices(self):
         self.ensure_one()

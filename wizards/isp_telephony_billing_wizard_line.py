@@ -4,7 +4,7 @@ from odoo import fields, models
 
 
 class IspTelephonyBillingWizardLine(models.TransientModel):
-    """One contract in the telephony billing preview."""
+    """One contract in the preview of a month's close."""
 
     _name = "isp.telephony.billing.wizard.line"
     _description = "Telephony Billing Preview Line"
@@ -16,7 +16,7 @@ class IspTelephonyBillingWizardLine(models.TransientModel):
     currency_id = fields.Many2one(related="wizard_id.currency_id")
     contract_id = fields.Many2one("contract.contract", readonly=True)
     partner_id = fields.Many2one(related="contract_id.partner_id", string="Customer")
-    calls = fields.Integer(readonly=True, help="Unbilled calls of the cycle.")
+    calls = fields.Integer(readonly=True, help="Calls of the cycle not yet charged.")
     minutes = fields.Float(readonly=True, digits=(16, 2), help="Minutes talked.")
     franchise = fields.Char(
         string="Franchise Used", readonly=True, help="Used / included, per bucket."
@@ -29,8 +29,9 @@ class IspTelephonyBillingWizardLine(models.TransientModel):
     status = fields.Selection(
         [
             ("blocked", "Blocked"),
-            ("bill", "To bill"),
-            ("nothing", "Nothing to bill"),
+            ("bill", "To charge"),
+            ("nothing", "Within franchise"),
+            ("charged", "Charged"),
         ],
         readonly=True,
     )

@@ -24,7 +24,8 @@ function openMenu(section, sectionText, item, itemText) {
     ];
 }
 
-const OPERATIONS = ["menu_telephony_operations", "Operações"];
+const CUSTOMERS = ["menu_telephony_customers", "Clientes"];
+const CALLS = ["menu_telephony_calls", "Chamadas"];
 const CONFIGURATION = ["menu_telephony_configuration", "Configuração"];
 
 registry.category("web_tour.tours").add("isp_telephony_pt_br", {
@@ -33,7 +34,7 @@ registry.category("web_tour.tours").add("isp_telephony_pt_br", {
             content: "The app is called Telefonia",
             trigger: ".o_main_navbar .o_menu_brand:contains(Telefonia)",
         },
-        ...openMenu(...OPERATIONS, "menu_isp_sip_line", "Linhas SIP"),
+        ...openMenu(...CUSTOMERS, "menu_isp_sip_line", "Linhas SIP"),
         {
             content: "The SIP lines list speaks the seeds' vocabulary",
             trigger: ".o_list_view th:contains(Número para binagem)",
@@ -82,7 +83,7 @@ registry.category("web_tour.tours").add("isp_telephony_pt_br", {
             content: "Breadcrumb in Portuguese",
             trigger: ".o_breadcrumb:contains(Ranges de números)",
         },
-        ...openMenu(...OPERATIONS, "menu_isp_cdr", "Chamadas"),
+        ...openMenu(...CALLS, "menu_isp_cdr", "Chamadas"),
         {
             content: "The calls list with its Portuguese filters",
             trigger: ".o_breadcrumb:contains(Chamadas)",
