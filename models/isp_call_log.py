@@ -703,7 +703,8 @@ class IspCallLog(models.Model):
                 ("state", "not in", IN_PROGRESS),
             ]
         )
-        logs.write({"panel_closed": True})
+        # The agent's own calls only (searched above): the panel's own field.
+        logs.sudo().write({"panel_closed": True})
         return len(logs)
 
     @api.model
@@ -833,7 +834,9 @@ class IspCallLog(models.Model):
                 note=self.notes or "",
                 user_id=self.env.uid,
             )
-            self.write(
+            # The panel's own fields, after the checks above (sudo like
+            # the outcome's write).
+            self.sudo().write(
                 {
                     "followup_activity_id": activity.id,
                     "followup_summary": activity.summary,

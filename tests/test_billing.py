@@ -573,7 +573,8 @@ class TestCallStatementPdf(BillingFlowCase):
         # last call on the last page; the text is selectable.
         self.assertIn("Call statement", texts[0])
         total = " ".join(statement["total_charge"].split())  # no-break space
-        self.assertIn(f"Total 5000 14795.00 {total}", texts[0])
+        # Minutes in the customer's (en_US) number format.
+        self.assertIn(f"Total 5000 14,795.00 {total}", texts[0])
         for number, page_text in enumerate(texts[1:], start=2):
             self.assertIn("Date and time", page_text, f"page {number}")
         self.assertIn(statement["calls"][-1][0], texts[-1])

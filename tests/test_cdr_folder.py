@@ -10,7 +10,7 @@ import shutil
 import tempfile
 from unittest.mock import patch
 
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import BaseCase, new_test_user
 from odoo.tools import config
 
@@ -167,11 +167,12 @@ class TestCdrFolderImport(CdrCase):
         # A folder saved before the root moved is refused at import time.
         new_root = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, new_root, True)
-        with (
-            patch.dict(config.options, {cdr_folder.ROOT_OPTION: new_root}),
-            self.assertRaisesRegex(UserError, "outside the CDR root"),
-        ):
-            self.pbx._import_cdrs()
+        # The import is refused as a failed run that says why (the other
+        # sources and integrations go on).
+        with patch.dict(config.options, {cdr_folder.ROOT_OPTION: new_root}):
+            run = self.pbx._import_cdrs()
+        self.assertEqual(run.state, "failed")
+        self.assertIn("outside the CDR root", run.message)
         # Saving a folder outside the root, directly or through a link.
         with self.assertRaisesRegex(ValidationError, "outside the CDR root"):
             self.pbx.cdr_directory = outside
@@ -182,8 +183,9 @@ class TestCdrFolderImport(CdrCase):
     def test_no_root_configured_refuses_folder_import(self):
         self.write_file("day.csv", ROW)
         with patch.dict(config.options, {cdr_folder.ROOT_OPTION: ""}):
-            with self.assertRaisesRegex(UserError, "sets no CDR root"):
-                self.pbx._import_cdrs()
+            run = self.pbx._import_cdrs()
+            self.assertEqual(run.state, "failed")
+            self.assertIn("sets no CDR root", run.message)
             with self.assertRaisesRegex(ValidationError, "sets no CDR root"):
                 self.pbx.cdr_directory = self.directory + "/"
         self.assertFalse(self.cdrs())

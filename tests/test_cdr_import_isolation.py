@@ -82,16 +82,19 @@ class TestCdrImportIsolation(CdrCase):
         self._assert_rescheduled(self.pbx)
 
     def test_unreadable_directory_does_not_stop_other_integrations(self):
-        broken = self.pbx.copy({"name": "Asterisk unreadable"})
+        # A copy gets no folder (security): give it the same one.
+        broken = self.pbx.copy(
+            {"name": "Asterisk unreadable", "cdr_directory": self.pbx.cdr_directory}
+        )
         self.write_file("day.csv", ROW_1)
-        original = type(self.Integration)._cdr_files
+        original = type(self.Integration)._cdr_scan
 
-        def cdr_files(integration):
+        def cdr_scan(integration):
             if integration == broken:
                 raise PermissionError(13, "Permission denied", broken.cdr_directory)
             return original(integration)
 
-        with patch.object(type(self.Integration), "_cdr_files", cdr_files):
+        with patch.object(type(self.Integration), "_cdr_scan", cdr_scan):
             self._cron()
         failed = self._runs(broken)
         self.assertEqual(failed.state, "failed")

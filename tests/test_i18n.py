@@ -37,6 +37,25 @@ def _is_translation(call):
     return isinstance(func, ast.Attribute) and func.attr == "_"
 
 
+def _is_translated_text(node):
+    """What a user error may carry: a translation call; a call to a
+    ``*_message()`` helper (by convention it returns translated text); or
+    ``error.args[0]``, another user error's message raised again as is."""
+    if isinstance(node, ast.Call):
+        if _is_translation(node):
+            return True
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        return name.endswith("_message")
+    return (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == "args"
+        and isinstance(node.slice, ast.Constant)
+        and node.slice.value == 0
+    )
+
+
 def python_findings(source, name="<source>"):
     """Strings that would escape Odoo's export (babel reads only a string
     literal as the first argument of _(): no f-string, concatenation,
@@ -51,9 +70,7 @@ def python_findings(source, name="<source>"):
                 findings.append(f"{name}:{node.lineno}: {ast.unparse(node)[:80]}")
         elif isinstance(node.func, ast.Name) and node.func.id in USER_EXCEPTIONS:
             first = node.args[0] if node.args else None
-            if first is not None and not (
-                isinstance(first, ast.Call) and _is_translation(first)
-            ):
+            if first is not None and not _is_translated_text(first):
                 findings.append(f"{name}:{node.lineno}: {ast.unparse(node)[:80]}")
     return findings
 
@@ -81,8 +98,12 @@ class TestTranslatableStrings(BaseCase):
             'raise UserError(self.env._("a " + b))\n'
             'raise ValidationError("plain")\n'
             'raise UserError(self.env._("Line %s", x))\n'
+            "raise UserError(self._folder_message(error))\n"
+            "raise UserError(error.args[0])\n"
+            "raise UserError(message)\n"
+            "raise UserError(error.args[1])\n"
         )
-        self.assertEqual(len(python_findings(source)), 3)
+        self.assertEqual(len(python_findings(source)), 5)
 
     def test_javascript_strings_go_through_t(self):
         findings = []
