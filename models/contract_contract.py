@@ -285,9 +285,10 @@ class ContractContract(models.Model):
     def _apply_service_status_to_lines(self):
         """Move the contracts' SIP lines to the category their status calls
         for (isp.sip.line.expected_category_id), only where it really
-        changes: the line pushes it to the platform (at once for a few lines,
-        queued otherwise; retried on failure, shown on the line until it
-        succeeds). Lines of cancelled contracts are then cancelled on the
+        changes, through the lines' one entry point for category changes: a
+        provisioning job per line pushes it to the platform once this
+        transaction has committed (retried on failure, shown on the line
+        until it succeeds). Lines of cancelled contracts are then cancelled on the
         platform and their numbers quarantined. Partitions without blocking
         change nothing on the platform."""
         lines = self.sip_line_ids.filtered(
@@ -304,7 +305,7 @@ class ContractContract(models.Model):
                 by_category.setdefault(expected, []).append(line.id)
         Line = self.env["isp.sip.line"]
         for category, line_ids in by_category.items():
-            Line.browse(line_ids).write({"category_id": category.id})
+            Line.browse(line_ids)._provision_category_change(category)
         lines.filtered(
             lambda line: line.contract_id.service_status == blocking.CANCELLED
         ).action_cancel()

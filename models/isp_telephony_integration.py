@@ -39,6 +39,10 @@ DEFAULT_CDR_LAYOUTS = {
 SECRET_FIELDS = ("api_password", "webhook_secret")
 
 MANAGER_GROUP = "isp_telephony.group_telephony_manager"
+# queue_job channels (data/queue_job_data.xml); each integration has its own
+# subchannel under them, so its capacity bounds the load on one platform.
+PROVISIONING_CHANNEL = "root.telephony_provisioning"
+CDR_IMPORT_CHANNEL = "root.telephony_cdr_import"
 
 
 def _new_webhook_secret():
@@ -324,6 +328,17 @@ class IspTelephonyIntegration(models.Model):
                 "fail": "" if self.sandbox_failure == "none" else self.sandbox_failure,
             },
         )
+
+    def _provisioning_channel(self):
+        """queue_job channel of this integration's platform operations."""
+        self.ensure_one()
+        return f"{PROVISIONING_CHANNEL}.{self.gateway}_{self.id}"
+
+    def _cdr_import_channel(self):
+        """queue_job channel of this integration's CDR imports (capacity 1:
+        one import of a source at a time)."""
+        self.ensure_one()
+        return f"{CDR_IMPORT_CHANNEL}.{self.gateway}_{self.id}"
 
     def _get_gateway(self):
         """A gateway instance for one job; use it as a context manager."""

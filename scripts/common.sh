@@ -81,6 +81,17 @@ PY
         pip_install --no-deps "odoo-addon-contract-line-successor>=18.0,<18.1" \
             "odoo-addon-contract-termination>=18.0,<18.1"
     fi
+    # OCA queue_job runs the background jobs (provisioning, CDR import);
+    # contract_queue_job runs OCA contract's invoicing as jobs.
+    if ! "$PYTHON" - <<'PY' 2>/dev/null
+import os, sys, odoo.addons
+sys.exit(0 if all(any(os.path.isfile(os.path.join(p, m, '__manifest__.py')) for p in odoo.addons.__path__) for m in ('queue_job', 'contract_queue_job')) else 1)
+PY
+    then
+        say "installing OCA queue_job and contract_queue_job 18.0"
+        pip_install --no-deps "odoo-addon-queue-job>=18.0.4.1,<18.1" \
+            "odoo-addon-contract-queue-job>=18.0,<18.1"
+    fi
     cd "$REPO_DIR" || return
 }
 
