@@ -727,10 +727,12 @@ class IspTelephonyIntegration(models.Model):
 
     @api.model
     def _cron_import_cdrs(self, commit=True):
-        """Scheduled task "Import VoIP calls": each active integration whose
-        next import time has come, according to its import period. With
-        ``commit``, each file and each integration is committed on its own
-        (a later failure never undoes an earlier import)."""
+        """Scheduled task "Import VoIP calls": for each active integration
+        whose next import time has come (its import period), queue one import
+        job per waiting CDR file and one per API window, on the integration's
+        import channel (one import of a source at a time); the jobs do the
+        importing. With ``commit``, each integration is committed on its
+        own."""
         now = fields.Datetime.now()
         due = self.search(
             [
@@ -741,7 +743,7 @@ class IspTelephonyIntegration(models.Model):
         )
         for integration in due:
             try:
-                integration._import_cdrs(commit=commit)
+                integration._enqueue_cdr_imports()
             except UserError as error:
                 _logger.warning("CDR import of %s: %s", integration.name, error)
                 integration.message_post(body=error.args[0])
@@ -754,6 +756,62 @@ class IspTelephonyIntegration(models.Model):
                 )
             if commit:
                 _commit(self.env)
+
+    # Import jobs (OCA queue_job) -------------------------------------------
+    def _enqueue_cdr_imports(self):
+        """Queue the integration's CDR imports: one job per waiting file (its
+        identity key is the file: queued once however often the cron looks)
+        and, for CallMyWay, one job for the next API window. Returns the
+        jobs."""
+        self.ensure_one()
+        channel = self._cdr_import_channel()
+        jobs = []
+        for path in self._cdr_files():
+            delayable = self.with_delay(
+                channel=channel,
+                identity_key=f"isp.telephony.integration({self.id}).cdr_file:{path}",
+                description=self.env._(
+                    "Import CDR file %(file)s of %(name)s",
+                    file=os.path.basename(path),
+                    name=self.name,
+                ),
+            )
+            jobs.append(delayable._job_import_cdr_file(path))
+        if self.gateway == "callmyway":
+            delayable = self.with_delay(
+                channel=channel,
+                identity_key=f"isp.telephony.integration({self.id}).cdr_api",
+                description=self.env._("Import CallMyWay calls of %s", self.name),
+            )
+            jobs.append(delayable._job_import_cdr_api())
+        return jobs
+
+    def _job_import_cdr_file(self, path):
+        """Import one CDR file (queue job). A file gone meanwhile (imported
+        by hand, moved) is nothing to do."""
+        self.ensure_one()
+        integration = self.sudo()
+        if not os.path.isfile(path):
+            return self.env._("Nothing to do: the file is no longer there.")
+        run = (
+            self.env["isp.cdr.import"]
+            .sudo()
+            ._import_file(integration, integration._cdr_layout(), path)
+        )
+        integration.cdr_last_import = fields.Datetime.now()
+        return self.env._(
+            "%(run)s: %(state)s", run=run.display_name, state=run.state or ""
+        )
+
+    def _job_import_cdr_api(self):
+        """Import the next API window of the platform (queue job)."""
+        self.ensure_one()
+        integration = self.sudo()
+        run = integration._import_callmyway_cdrs()
+        integration.cdr_last_import = fields.Datetime.now()
+        return self.env._(
+            "%(run)s: %(state)s", run=run.display_name, state=run.state or ""
+        )
 
 
 def _commit(env):

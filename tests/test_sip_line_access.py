@@ -69,7 +69,9 @@ class TestSipLineAccess(SummitLoopbackCase):
             job.with_user(self.user).read(["state"])
         with self.assertRaises(AccessError):
             job.with_user(self.manager).write({"state": "pending"})
-        self.assertEqual(job.with_user(self.manager).read(["state"])[0]["state"], "done")
+        self.assertEqual(
+            job.with_user(self.manager).read(["state"])[0]["state"], "done"
+        )
         with self.assertRaises(AccessError):
             draft.with_user(self.user).unlink()
         with self.assertRaises(AccessError):
