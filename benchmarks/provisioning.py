@@ -121,7 +121,7 @@ def start_server(config_path, dbname, port, workers, log_path):
         "--log-level=info",
         f"--logfile={log_path}",
     ]
-    process = subprocess.Popen(cmd, env=env)  # noqa: S603 - our own Odoo
+    process = subprocess.Popen(cmd, env=env)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -181,7 +181,7 @@ def run(odoo, Registry, dbname, args):
             contracts.action_activate_sip_lines()
             cr.commit()  # pylint: disable=invalid-commit
             enqueued = time.perf_counter()
-        lines_ids = contracts.sip_line_ids.ids
+            lines_ids = contracts.sip_line_ids.ids
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
             with registry.cursor() as cr:

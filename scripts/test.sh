@@ -39,6 +39,9 @@ done)
 [ -z "$missing_imports" ] || die "tests/__init__.py does not import: $missing_imports"
 
 write_config "$CONF" "${ISP_HTTP_PORT:-8069}"
+# No queue_job runner inside the test process (its HTTP server would start
+# one): tests run their jobs themselves; test_job_runner starts its own.
+printf '[queue_job]\nmax_capacity = 0\n' >>"$CONF"
 if [ "${ISP_REUSE_DB:-}" = "1" ] && module_installed "$DB"; then
     say "reusing database $DB (ISP_REUSE_DB=1): upgrading $ADDON_NAME"
     odoo_bin -c "$CONF" -d "$DB" -u "$ADDON_NAME" --stop-after-init --log-level=warn

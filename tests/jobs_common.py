@@ -19,8 +19,7 @@ from odoo.addons.queue_job.job import Job
 if not hasattr(odoo_tests_common, "SETATTR_SOURCES"):
     odoo_tests_common.SETATTR_SOURCES = {}
 
-from odoo.addons.queue_job.tests.common import trap_jobs  # noqa: E402
-
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 __all__ = ["JobsMixin", "trap_jobs"]
 
@@ -82,7 +81,7 @@ class JobsMixin:
             job.postpone(result=str(error), seconds=error.seconds)
             job.set_pending(reset_retry=False)
             job.store()
-        except Exception as error:  # what the controller does with any failure
+        except Exception as error:  # noqa: BLE001 - as queue_job's controller does
             env.invalidate_all()
             vals = {
                 "exc_info": traceback.format_exc(),

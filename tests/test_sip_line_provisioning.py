@@ -458,11 +458,10 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         line.action_activate()
         self.run_jobs()
         blocked = self.catalog("isp.summit.category", "BLQ")
-        with self.assertRaises(RuntimeError):
-            with self.env.cr.savepoint():
-                line._provision_category_change(blocked)
-                self.assertTrue(self.created_jobs(["pending"]))
-                raise RuntimeError("serialization failure")
+        with self.assertRaises(RuntimeError), self.env.cr.savepoint():
+            line._provision_category_change(blocked)
+            self.assertTrue(self.created_jobs(["pending"]))
+            raise RuntimeError("serialization failure")
         self.env.invalidate_all()
         self.assertFalse(self.created_jobs(["pending"]))
         self.assertEqual(line.category_id.acronym, "DEF")
