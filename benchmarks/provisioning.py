@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from odoo_env import parse_args, report
 
 # Lines activated inline for the baseline.
-BASELINE_LINES = 200
+BASELINE_LINES = 100
 # Give up waiting for the jobs after this many seconds.
 TIMEOUT = 900
 

@@ -74,6 +74,9 @@ DEFAULT_MAX_ATTEMPTS = 5
 WAITING_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 # Namespace of the advisory lock that lets one job at a time work on a line.
 LINE_LOCK_NAMESPACE = 4701
+# Seconds between an activation and the re-match of unmatched calls, so that
+# one re-match serves a burst of activations.
+REMATCH_DELAY = 10
 # A job that finds another operation of its line running tries again after
 # this many seconds (without counting an attempt).
 BUSY_RETRY_SECONDS = 5
@@ -1015,11 +1018,19 @@ class IspSipLine(models.Model):
             line._on_platform_failure(operation, str(message or ""))
 
     def _after_activation(self):
-        """Let the CDR engine attach calls to the newly activated lines."""
+        """Let the CDR engine attach calls to the newly activated lines: one
+        re-match job per integration, a few seconds later, for a whole burst
+        of activations (identity key)."""
         lines = self.filtered(lambda r: r.state == "active")
-        Cdr = self.env["isp.cdr"]
-        if lines and hasattr(Cdr, "_rematch_lines"):
-            Cdr.sudo()._rematch_lines(lines)
+        for integration in lines.integration_id:
+            integration.with_delay(
+                channel=integration._cdr_import_channel(),
+                identity_key=f"isp.telephony.integration({integration.id}).rematch",
+                eta=REMATCH_DELAY,
+                description=self.env._(
+                    "Match the unmatched calls of %s to its lines", integration.name
+                ),
+            )._job_rematch_cdrs()
 
     # Results from the platform (called by the provisioning jobs) ------------
     def _mark_cancelled(self):

@@ -803,6 +803,18 @@ class IspTelephonyIntegration(models.Model):
             "%(run)s: %(state)s", run=run.display_name, state=run.state or ""
         )
 
+    def _job_rematch_cdrs(self):
+        """Match the integration's unmatched calls to its active lines
+        (queue job, queued after activations)."""
+        self.ensure_one()
+        lines = (
+            self.env["isp.sip.line"]
+            .sudo()
+            .search([("integration_id", "=", self.id), ("state", "=", "active")])
+        )
+        count = self.env["isp.cdr"].sudo()._rematch_lines(lines) if lines else 0
+        return self.env._("%s call(s) matched to a line.", count)
+
     def _job_import_cdr_api(self):
         """Import the next API window of the platform (queue job)."""
         self.ensure_one()

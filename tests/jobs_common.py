@@ -34,10 +34,12 @@ class JobsMixin:
         last = cls.env["queue.job"].sudo().search([], order="id desc", limit=1)
         cls.job_floor = last.id or 0
 
-    def created_jobs(self, states=None):
+    def created_jobs(self, states=None, method=None):
         domain = [("id", ">", self.job_floor)]
         if states:
             domain.append(("state", "in", list(states)))
+        if method:
+            domain.append(("method_name", "=", method))
         return self.env["queue.job"].sudo().search(domain, order="id")
 
     def run_jobs(self, later=False, limit=None):

@@ -37,6 +37,20 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         self.assertEqual((line_a | line_b).mapped("state"), ["active", "active"])
         self.assertEqual(len(self.server.lines), 2)
 
+    def test_activations_queue_one_rematch_of_calls(self):
+        lines = self.make_line("+553135000042") | self.make_line("+553135000043")
+        lines.action_activate()
+        self.run_jobs()
+        rematch = self.created_jobs().filtered(
+            lambda j: j.method_name == "_job_rematch_cdrs"
+        )
+        self.assertEqual(len(rematch), 1)  # one for the burst, a little later
+        self.assertEqual(
+            rematch.channel, f"root.telephony_cdr_import.summit_{self.integration.id}"
+        )
+        self.assertEqual(self.run_jobs(later=True), 1)
+        self.assertEqual(rematch.state, "done")
+
     def test_changes_are_update_jobs_one_waiting_per_line(self):
         line = self.make_line()
         line.action_activate()
@@ -187,7 +201,7 @@ class TestSipLineProvisioning(SummitLoopbackCase):
 
         count = len(self.server.requests)
         line.call_limit = 5  # unchanged: nothing to push
-        self.assertFalse(self.created_jobs(["pending"]))
+        self.assertFalse(self.created_jobs(["pending"], "_provision_update"))
         self.run_jobs()
         self.assertEqual(len(self.server.requests), count)
         self.assertEqual(line.state, "active")
@@ -460,10 +474,10 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         blocked = self.catalog("isp.summit.category", "BLQ")
         with self.assertRaises(RuntimeError), self.env.cr.savepoint():
             line._provision_category_change(blocked)
-            self.assertTrue(self.created_jobs(["pending"]))
+            self.assertTrue(self.created_jobs(["pending"], "_provision_update"))
             raise RuntimeError("serialization failure")
         self.env.invalidate_all()
-        self.assertFalse(self.created_jobs(["pending"]))
+        self.assertFalse(self.created_jobs(["pending"], "_provision_update"))
         self.assertEqual(line.category_id.acronym, "DEF")
         line._provision_category_change(blocked)  # the retried transaction
         self.assertFalse(self.server_requests("PATCH"))  # not before commit
