@@ -126,12 +126,10 @@ def start_server(config_path, dbname, port, workers, log_path):
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the Odoo server stopped: see {log_path}")
-        try:
+        if os.path.exists(log_path):
             with open(log_path, encoding="utf-8") as log:
                 if f"queue job runner ready for db {dbname}" in log.read():
                     return process
-        except FileNotFoundError:
-            pass
         time.sleep(0.5)
     process.terminate()
     raise RuntimeError(f"the job runner did not start: see {log_path}")
