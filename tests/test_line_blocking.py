@@ -232,6 +232,29 @@ class TestLineBlocking(JobsMixin, BlockingCase):
         self.assertEqual(self.patches(), ["BLQ"])
         self.assertEqual(self.on_platform(line), "BLQ")
 
+    def test_platform_is_called_only_after_the_run_or_payment_commits(self):
+        """Issue 11 point 12: neither the daily run nor a payment calls the
+        platform inside its own transaction; they queue jobs, which run
+        after the commit."""
+        line = self.make_line()
+        invoice = self.overdue()
+        before = len(self.server.requests)
+        with freeze_time("2026-04-01"):
+            self.Contract._cron_evaluate_service_status()
+        self.assertEqual(self.contract.service_status, "blocked_auto")
+        self.assertEqual(len(self.server.requests), before)
+        waiting = self.created_jobs(["pending"], "_provision_update")
+        self.assertIn(line, waiting.isp_sip_line_id)
+        self.run_jobs()
+        self.assertEqual(self.on_platform(line), "BLQ")
+        before = len(self.server.requests)
+        with freeze_time("2026-04-02"):
+            BlockingCase.pay(self, invoice)  # the reconciliation, jobs not run
+        self.assertEqual(self.contract.service_status, "active")
+        self.assertEqual(len(self.server.requests), before)
+        self.run_jobs()
+        self.assertEqual(self.on_platform(line), "DEF")
+
     # Failures -----------------------------------------------------------
     def test_rejected_block_is_a_line_error_until_retried(self):
         line = self.make_line()
