@@ -104,10 +104,14 @@ def start_server(config_path, dbname, port, workers, log_path):
     """An Odoo server on ``dbname`` with queue_job server-wide: its job
     runner starts with it."""
     env = dict(os.environ, ODOO_QUEUE_JOB_MAX_CAPACITY="8")
+    # What odoo-bin does, as a file: with workers > 0 Odoo starts its gevent
+    # worker by running sys.argv[0] again, which "python -c" cannot be.
+    launcher = os.path.join(os.getcwd(), "bench-odoo-bin.py")
+    with open(launcher, "w", encoding="utf-8") as script:
+        script.write("import odoo\nfrom odoo.cli.command import main\n\nmain()\n")
     cmd = [
         sys.executable,
-        "-c",
-        "import odoo; from odoo.cli.command import main; main()",
+        launcher,
         "-c",
         config_path,
         "-d",
