@@ -27,6 +27,7 @@
         "security/isp_telephony_security.xml",
         "security/ir.model.access.csv",
         "security/isp_telephony_rules.xml",
+        "security/isp_telephony_portal_security.xml",
         "data/ir_cron.xml",
         "data/queue_job_data.xml",
         "data/isp_cdr_layout_data.xml",
@@ -52,6 +53,11 @@
         "security/isp_telephony_blocking_security.xml",
         "data/isp_telephony_blocking_cron.xml",
         "views/contract_contract_blocking_views.xml",
+        "data/isp_telephony_notice_templates.xml",
+        "data/isp_telephony_notice_cron.xml",
+        "views/isp_telephony_notice_views.xml",
+        "views/isp_sip_line_spend_views.xml",
+        "views/contract_contract_spend_views.xml",
         "views/isp_cdr_views.xml",
         "views/isp_cdr_import_views.xml",
         "views/isp_cdr_rejection_views.xml",
@@ -65,6 +71,9 @@
         "views/account_move_views.xml",
         "wizards/isp_telephony_billing_wizard.xml",
         "report/call_statement_report.xml",
+        "views/isp_cdr_analysis_views.xml",
+        "views/isp_sip_line_usage_views.xml",
+        "views/isp_telephony_portal_templates.xml",
         "views/isp_telephony_menus.xml",
     ],
     "demo": [
@@ -77,6 +86,7 @@
         "web.assets_backend": [
             "isp_telephony/static/src/dial/*",
             "isp_telephony/static/src/call_panel/*",
+            "isp_telephony/static/src/overview/*",
         ],
         "web.assets_tests": [
             "isp_telephony/static/tests/tours/*.js",

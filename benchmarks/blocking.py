@@ -19,7 +19,7 @@ from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from odoo_env import odoo_env, parse_args, peak_rss_mb, report
+from odoo_env import database_parser, odoo_env, peak_rss_mb, report
 
 
 def clone_rows(cr, table, template_id, count, overrides=None, join=None, params=None):
@@ -47,14 +47,18 @@ def clone_rows(cr, table, template_id, count, overrides=None, join=None, params=
     return sorted(row[0] for row in cr.fetchall())
 
 
-def main():
-    args = parse_args(
+def build_parser():
+    return database_parser(
         __doc__,
         [
             (("--contracts",), {"type": int, "default": 10_000}),
             (("--invoices",), {"type": int, "default": 3_000}),
         ],
     )
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     with odoo_env(args.config, args.db) as env:
         from odoo import Command, fields
 
@@ -63,8 +67,15 @@ def main():
             [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
         ):
             env["account.chart.template"].try_loading("generic_coa", company)
+        # Notice period 0: the overdue notices are queued by the same run
+        # that blocks (with the default 15 days the first run would only
+        # notify), so the figures stay those of the status changes.
         company.write(
-            {"telephony_partial_block_days": 15, "telephony_full_block_days": 30}
+            {
+                "telephony_partial_block_days": 15,
+                "telephony_full_block_days": 30,
+                "telephony_notice_days": 0,
+            }
         )
         product = env["product.product"].create(
             {"name": "Telefone VoIP (bench)", "type": "service", "list_price": 50}

@@ -28,12 +28,16 @@ for step 3 (PostgreSQL's work runs in its own process). The last line
 printed is a JSON object.
 """
 
+import os
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from odoo_env import odoo_env, parse_args, peak_rss_mb, report
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from odoo_env import database_parser, odoo_env, peak_rss_mb, report
 
 BENCH_NAME = "CDR import benchmark"
 
@@ -111,8 +115,8 @@ def _vacuum(dbname):
         cr.execute("VACUUM ANALYZE isp_cdr")
 
 
-def main():
-    args = parse_args(
+def build_parser():
+    return database_parser(
         __doc__.split("\n", 1)[0],
         [
             (("--rows",), {"type": int, "default": 1_000_000}),
@@ -120,6 +124,10 @@ def main():
             (("--orm-rows",), {"type": int, "default": 20000}),
         ],
     )
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="isp_cdr_bench_"))
     try:
         with odoo_env(args.config, args.db) as env:

@@ -14,17 +14,21 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from odoo_env import odoo_env, parse_args, peak_rss_mb, report
+from odoo_env import database_parser, odoo_env, peak_rss_mb, report
 
 
-def main():
-    args = parse_args(
+def build_parser():
+    return database_parser(
         __doc__,
         [
             (("--numbers",), {"type": int, "default": 100_000}),
             (("--baseline",), {"type": int, "default": 2_000}),
         ],
     )
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     with odoo_env(args.config, args.db) as env:
         start = time.perf_counter()
         rng = env["isp.number.range"].create(

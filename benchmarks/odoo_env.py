@@ -10,13 +10,15 @@ import resource
 import sys
 
 
-def parse_args(description, extra=None):
+def database_parser(description, extra=None):
+    """The arguments every database benchmark takes: scripts/bench.sh passes
+    ``--config <odoo.conf> --db <database>`` followed by the user's own."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--config", required=True, help="Odoo configuration file")
     parser.add_argument("--db", required=True, help="database with the module")
     for args, kwargs in extra or ():
         parser.add_argument(*args, **kwargs)
-    return parser.parse_args()
+    return parser
 
 
 @contextlib.contextmanager

@@ -30,7 +30,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from odoo_env import parse_args, report
+from odoo_env import database_parser, report
 
 # Lines activated inline for the baseline.
 BASELINE_LINES = 100
@@ -38,8 +38,8 @@ BASELINE_LINES = 100
 TIMEOUT = 900
 
 
-def main():
-    args = parse_args(
+def build_parser():
+    return database_parser(
         __doc__.split("\n\n")[0],
         [
             (("--lines",), {"type": int, "default": 1000}),
@@ -59,6 +59,10 @@ def main():
             (("--keep",), {"action": "store_true", "help": "keep the copy"}),
         ],
     )
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     import odoo
     from odoo.tools import config
 

@@ -12,11 +12,9 @@
    invoices and invoice lines, CDR linking) is timed, and a second run (which
    must add nothing). The copy is dropped at the end.
 
-Run from the addon directory, with the Odoo configuration that scripts/test.sh
-writes (its addons path holds this addon)::
+Run it through the benchmark harness (which passes ``--config`` and ``--db``)::
 
-    python3 benchmarks/rating.py -c <work dir>/test-<db>.conf -d <db> \\
-        [--contracts 10000] [--cdrs 1000000]
+    scripts/bench.sh rating [--contracts 10000] [--cdrs 1000000]
 
 The last line printed is a JSON object with ``core_cdrs_per_s``,
 ``billing_contracts``, ``billing_cdrs``, ``billing_seconds`` and details.
@@ -196,14 +194,19 @@ def populate(env, contracts, cdrs):
     return plan
 
 
-def main(argv=None):
+def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("-c", "--config", required=True)
-    parser.add_argument("-d", "--database", required=True)
+    # scripts/bench.sh passes --db, like to every benchmark.
+    parser.add_argument("-d", "--db", "--database", dest="db", required=True)
     parser.add_argument("--contracts", type=int, default=10_000)
     parser.add_argument("--cdrs", type=int, default=1_000_000)
     parser.add_argument("--core-calls", type=int, default=300_000)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
 
     core_calls, core_cpu = core_speed(args.core_calls, 1000)
 
@@ -212,7 +215,7 @@ def main(argv=None):
     from odoo.tools import SQL
 
     odoo.tools.config.parse_config(["-c", args.config, "--log-level=warn"])
-    copy = f"{args.database}_bench"
+    copy = f"{args.db}_bench"
     admin = sql_db.db_connect("postgres")
     drop = SQL("DROP DATABASE IF EXISTS %s", SQL.identifier(copy))
     with admin.cursor() as cr:
@@ -222,7 +225,7 @@ def main(argv=None):
             SQL(
                 "CREATE DATABASE %s TEMPLATE %s",
                 SQL.identifier(copy),
-                SQL.identifier(args.database),
+                SQL.identifier(args.db),
             )
         )
     try:

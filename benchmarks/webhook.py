@@ -1,8 +1,13 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Call-event webhook throughput and latency against a running server.
+"""Call-event webhook throughput and latency against an Odoo server.
 
+    scripts/bench.sh webhook [--calls 2000] [--concurrency 1]
     python3 benchmarks/webhook.py --url http://localhost:8069 --db isp_telephony_demo
+
+Through scripts/bench.sh (``--config`` given, no ``--url``) it serves the
+benchmark database itself on a free loopback port for the run and stops that
+server at the end; with ``--url`` it uses a server that is already running.
 
 Through XML-RPC (as the admin) it creates a CallMyWay integration with a
 known webhook secret and an agent for the admin, then posts ``--calls``
@@ -16,7 +21,9 @@ database, so run it on a demo database.
 import argparse
 import json
 import secrets
+import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -140,18 +147,78 @@ def run(url, integration_id, token, endpoint, calls, concurrency):
     }
 
 
-def main():
+def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="http://localhost:8069")
+    parser.add_argument("--config", help="Odoo configuration: serve --db from it")
+    parser.add_argument("--url", help="a running server (default: serve --config)")
     parser.add_argument("--db", default="isp_telephony_demo")
+    parser.add_argument(
+        "--http-port",
+        type=int,
+        default=0,
+        help="port to serve on (default: a free one)",
+    )
     parser.add_argument("--login", default="admin")
     parser.add_argument("--password", default="admin")
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=1)
-    args = parser.parse_args()
-    url = args.url.rstrip("/")
-    integration_id, token, endpoint = setup(url, args.db, args.login, args.password)
-    result = run(url, integration_id, token, endpoint, args.calls, args.concurrency)
+    return parser
+
+
+def serve(config, db, port=0):
+    """Start Odoo on ``config``/``db`` on loopback ``port`` (0: a free one);
+    returns the process and its URL once the server answers."""
+    if not port:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+    command = [
+        sys.executable,
+        "-c",
+        "import odoo; from odoo.cli.command import main; main()",
+        "server",
+        "-c",
+        config,
+        "-d",
+        db,
+        f"--db-filter=^{db}$",
+        "--http-interface=127.0.0.1",
+        f"--http-port={port}",
+        "--workers=0",
+        "--max-cron-threads=0",
+        "--log-level=warn",
+    ]
+    process = subprocess.Popen(command)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit("benchmark: the Odoo server stopped before answering")
+        try:
+            requests.get(f"{url}/web/webinfo", timeout=30)
+            return process, url
+        except requests.RequestException:
+            time.sleep(0.5)
+    process.terminate()
+    sys.exit("benchmark: the Odoo server did not answer within 120 s")
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    server = None
+    if args.url:
+        url = args.url.rstrip("/")
+    elif args.config:
+        server, url = serve(args.config, args.db, args.http_port)
+    else:
+        url = "http://localhost:8069"
+    try:
+        integration_id, token, endpoint = setup(url, args.db, args.login, args.password)
+        result = run(url, integration_id, token, endpoint, args.calls, args.concurrency)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
     sys.stdout.write(json.dumps(result) + "\n")
     return 1 if result["errors"] else 0
 

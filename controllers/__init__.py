@@ -1,1 +1,2 @@
 from . import isp_call_webhook
+from . import portal

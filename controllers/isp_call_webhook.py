@@ -8,6 +8,8 @@
 
 import logging
 
+import psycopg2
+
 from odoo import http
 from odoo.http import request
 
@@ -86,5 +88,14 @@ class IspCallWebhook(http.Controller):
         except WebhookError as exc:
             _logger.info("Call webhook %s: bad request: %s", integration_id, exc.reason)
             return _json({"error": exc.reason}, 400)
-        request.env["isp.call.log"].sudo()._handle_call_event(integration, event)
+        try:
+            with request.env.cr.savepoint():
+                request.env["isp.call.log"].sudo()._handle_call_event(
+                    integration, event
+                )
+        except (ValueError, psycopg2.DataError) as exc:
+            # A value the parser let through but the database refuses: the
+            # sender hears 400, nothing of the event is kept.
+            _logger.info("Call webhook %s: refused event: %s", integration_id, exc)
+            return _json({"error": "event refused"}, 400)
         return _json(WEBHOOK_ACK)

@@ -34,7 +34,7 @@ from panoramisk.ami_protocol import AMIProtocol
 
 from ..tools import phone
 from ..tools.call_events import ANSWER, END, INBOUND, OUTBOUND, START, CallEvent
-from .base import GatewayError, RejectedError, TransientError
+from .base import GatewayError, ProtocolError, RejectedError, TransientError
 
 _logger = logging.getLogger(__name__)
 
@@ -305,6 +305,24 @@ def originate(
         channel, context, exten, caller_id, variables, timeout_s, action_id
     )
     return _run_sync(lambda: _originate(config, headers))
+
+
+async def _check_login(config):
+    manager = await _open(config, "off")
+    try:
+        response = await _ask(manager, {"Action": "Ping"}, config, "the ping")
+    finally:
+        await _close(manager, config)
+    if not response.success:
+        raise ProtocolError(f"Asterisk AMI at {config.where} refused a Ping.")
+    return f"Asterisk AMI at {config.where} answered and accepted the login."
+
+
+def check_login(config):
+    """Log in to the AMI, ping, log off: the connection test. Raises
+    TransientError (unreachable, no answer) or RejectedError (login
+    refused)."""
+    return _run_sync(lambda: _check_login(config))
 
 
 def dial_number_for(e164, country="BR", area_code=None, outside_prefix=""):

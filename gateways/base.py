@@ -176,3 +176,10 @@ class Gateway:
     def list_catalogs(self):
         """Partitions, categories, plans and licences as a Catalogs."""
         raise NotImplementedError
+
+    # Connection --------------------------------------------------------
+    def check_connection(self):
+        """Ask the platform one harmless authenticated question; returns
+        what it says in a few words, raises a GatewayError whose message
+        tells what failed (unreachable, credentials refused, ...)."""
+        raise NotImplementedError

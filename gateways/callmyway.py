@@ -227,6 +227,13 @@ class CallMyWayClient:
                 delay *= 2
         raise AssertionError("unreachable")  # pragma: no cover
 
+    # Connection --------------------------------------------------------
+    def check_connection(self):
+        """One authenticated read: the recent CDRs (answer ignored)."""
+        response = self._get(self.cdr_path, [("recent", "1")])
+        self._cdr_list(response)
+        return "CallMyWay answered and accepted the credentials."
+
     # Click2Dial --------------------------------------------------------
     def click_to_dial(self, first_num, second_num):
         """Ask CallMyWay to ring ``first_num`` (the agent's CallMyWay user or

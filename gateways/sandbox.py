@@ -130,6 +130,11 @@ class SandboxGateway(Gateway):
             raise RejectedError("Sandbox: rejected by configuration", status=422)
         raise GatewayError(f"Sandbox: unknown failure mode {fail!r}")
 
+    # Connection --------------------------------------------------------
+    def check_connection(self):
+        self._check_failure()
+        return "Sandbox answered (simulated platform, no network)."
+
     # Lines -------------------------------------------------------------
     def find_line(self, key):
         self._check_failure()

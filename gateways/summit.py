@@ -352,6 +352,13 @@ class SummitGateway(Gateway):
     def cancel_line(self, terminal):
         self._request("DELETE", f"/lines/{quote(str(terminal), safe='')}", ok=(404,))
 
+    # Connection --------------------------------------------------------
+    def check_connection(self):
+        """One authenticated read (the first page of partitions)."""
+        response = self._request("GET", CATALOG_PATHS["partitions"], params={"page": 1})
+        self._json(response)
+        return "Summit answered and accepted the credentials."
+
     # Catalogs ----------------------------------------------------------
     def list_catalogs(self):
         catalogs = Catalogs()

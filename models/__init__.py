@@ -32,6 +32,13 @@ from . import isp_telephony_rate
 from . import isp_telephony_plan_bucket
 from . import isp_telephony_rating
 from . import isp_telephony_billing
+from . import isp_sip_line_spend
+from . import isp_telephony_spend
+from . import isp_telephony_notice
 from . import account_move
 from . import account_move_line
 from . import queue_job
+from . import isp_cdr_analysis
+from . import isp_sip_line_usage
+from . import isp_sip_line_credential
+from . import isp_telephony_overview

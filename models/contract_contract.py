@@ -42,17 +42,31 @@ _OVERDUE_SQL = """
        AND term.date_maturity < %(today)s
   GROUP BY link.contract_id
 """
+# Fields the blocking code owns: shown read-only, refused to any write but
+# that code's (which writes them as superuser after its own checks).
+STATUS_FIELDS = frozenset(
+    {
+        "service_status",
+        "service_status_date",
+        "service_status_reason",
+        "overdue_date",
+        "overdue_amount",
+    }
+)
 # --- end of the module-level part of issue 6 ---------------------------------
 
 
 class ContractContract(models.Model):
     _inherit = "contract.contract"
 
+    # Archived lines included: an archived line still exists on the platform
+    # and follows its contract (blocks, release, cancellation) like any other.
     sip_line_ids = fields.One2many(
         "isp.sip.line",
         "contract_id",
         string="SIP Lines",
-        help="VoIP lines and trunks sold on this contract.",
+        context={"active_test": False},
+        help="VoIP lines and trunks sold on this contract, archived ones included.",
     )
     sip_line_count = fields.Integer(compute="_compute_sip_line_count")
 
@@ -174,6 +188,110 @@ class ContractContract(models.Model):
         "partition has no blocking, or no partial-block category.",
     )
 
+    # Customer notices (issue 14) -------------------------------------------
+    overdue_notice_date = fields.Date(
+        string="Overdue Notice Sent",
+        readonly=True,
+        copy=False,
+        help="When the customer was notified of the overdue invoice: no "
+        "suspension before the company's notice period has passed since.",
+    )
+    suspension_partial_date = fields.Date(
+        string="Partial Suspension On",
+        compute="_compute_suspension_dates",
+        help="When the partial suspension follows if the overdue amount stays "
+        "unpaid (announced in the overdue notice).",
+    )
+    suspension_full_date = fields.Date(
+        string="Full Suspension On",
+        compute="_compute_suspension_dates",
+        help="When the full suspension follows if the overdue amount stays unpaid.",
+    )
+    telephony_notice_no_email = fields.Boolean(
+        string="Notice Not Emailed",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The last telephony notice could not be emailed: the customer has "
+        "no email address. Reach them another way.",
+    )
+    telephony_notice_no_email_date = fields.Datetime(
+        string="Notice Not Emailed On", readonly=True, copy=False
+    )
+    # Spend control (issue 14): the lines' figures together.
+    telephony_cycle_spend = fields.Monetary(
+        compute="_compute_telephony_spend",
+        currency_field="overdue_currency_id",
+        help="Rated calls of the contract's lines in their current cycles.",
+    )
+    telephony_credit_limit = fields.Monetary(
+        compute="_compute_telephony_spend",
+        currency_field="overdue_currency_id",
+        help="Credit limits of the contract's lines together (lines without "
+        "a limit count for nothing).",
+    )
+    telephony_spend_blocked_count = fields.Integer(
+        string="Lines Held by Spend Control",
+        compute="_compute_telephony_spend",
+        help="Lines blocked by their credit limit or the fraud guard.",
+    )
+
+    @api.depends("overdue_date", "overdue_notice_date", "company_id")
+    def _compute_suspension_dates(self):
+        for contract in self:
+            company = contract.company_id
+            partial, full = blocking.suspension_dates(
+                contract.overdue_date,
+                contract.overdue_notice_date,
+                company.telephony_partial_block_days,
+                company.telephony_full_block_days,
+                company.telephony_notice_days,
+            )
+            contract.suspension_partial_date = partial
+            contract.suspension_full_date = full
+
+    @api.depends(
+        "sip_line_ids.cycle_spend",
+        "sip_line_ids.credit_limit",
+        "sip_line_ids.credit_blocked",
+        "sip_line_ids.fraud_blocked",
+    )
+    def _compute_telephony_spend(self):
+        groups = self.env["isp.sip.line"]._read_group(
+            [("contract_id", "in", self.ids), ("state", "!=", "cancelled")],
+            ["contract_id"],
+            ["cycle_spend:sum", "credit_limit:sum"],
+        )
+        totals = {contract: (spend, limit) for contract, spend, limit in groups}
+        held = dict(
+            self.env["isp.sip.line"]._read_group(
+                [
+                    ("contract_id", "in", self.ids),
+                    "|",
+                    ("credit_blocked", "=", True),
+                    ("fraud_blocked", "=", True),
+                ],
+                ["contract_id"],
+                ["__count"],
+            )
+        )
+        for contract in self:
+            spend, limit = totals.get(contract._origin, (0.0, 0.0))
+            contract.telephony_cycle_spend = spend
+            contract.telephony_credit_limit = limit
+            contract.telephony_spend_blocked_count = held.get(contract._origin, 0)
+
+    @api.model
+    def _telephony_notify(self, template_xmlid, records, activity=False):
+        """Queue a customer notice about ``records`` (contracts or lines):
+        isp.telephony.notice renders it from its editable mail template in
+        the customer's language, logs it on the contract's chatter and
+        emails it within minutes; customers without an email address are
+        listed under *Customers Without Email*."""
+        return self.env["isp.telephony.notice"]._enqueue(
+            template_xmlid, records, activity=activity
+        )
+
     @api.depends("overdue_date")
     def _compute_overdue_days(self):
         today = fields.Date.context_today(self)
@@ -227,8 +345,18 @@ class ContractContract(models.Model):
         changed_figures = []
         moves = {}
         reasons = {}
+        to_notice = self.browse()
+        notice_cleared = self.browse()
         for contract in contracts:
             oldest, amount = debts.get(contract.id, (None, 0.0))
+            # No silent suspension: an overdue debt is notified first, and
+            # the suspension waits for the notice period (Anatel).
+            notice_date = contract.overdue_notice_date
+            if oldest and not notice_date and not contract.is_terminated:
+                to_notice |= contract
+                notice_date = today
+            elif not oldest and notice_date:
+                notice_cleared |= contract
             if contract.overdue_date != (oldest or False) or (
                 contract.overdue_currency_id.compare_amounts(
                     contract.overdue_amount, amount or 0.0
@@ -242,6 +370,9 @@ class ContractContract(models.Model):
                 blocking.overdue_days(oldest, today),
                 company.telephony_partial_block_days,
                 company.telephony_full_block_days,
+                suspension_allowed=blocking.notice_period_over(
+                    notice_date, company.telephony_notice_days, today
+                ),
             )
             if target != contract.service_status:
                 if (target, company) not in reasons:
@@ -261,19 +392,44 @@ class ContractContract(models.Model):
                 (list(ids), list(dates), list(amounts)),
             )
             self.browse(ids).invalidate_recordset(["overdue_date", "overdue_amount"])
+        if notice_cleared:
+            notice_cleared.write({"overdue_notice_date": False})
+        if to_notice:
+            to_notice.write({"overdue_notice_date": today})
+            self._telephony_notify(
+                "isp_telephony.mail_template_overdue_notice", to_notice
+            )
         changed = self.browse()
         for (status, reason), ids in moves.items():
-            batch = self.browse(ids)
-            batch._set_service_status(status, reason)
-            changed |= batch
+            changed |= run_isolated(
+                self.browse(ids),
+                lambda batch, s=status, r=reason: batch._set_service_status(s, r),
+                lambda contract, error: contract._record_service_failure(error),
+            )
         return changed
+
+    def _record_service_failure(self, error):
+        """The contract's status could not be changed: say why on it (the
+        daily run tries again)."""
+        self.ensure_one()
+        self.sudo().message_post(
+            body=self.env._(
+                "The telephony service status could not be updated: %s",
+                _error_text(error),
+            )
+        )
 
     def _set_service_status(self, status, reason):
         """Record a status change (tracked in the chatter) and make the
         contracts' lines follow it."""
         if not self:
             return
-        self.write(
+        restored = self.filtered(
+            lambda c: c.service_status not in (blocking.ACTIVE, blocking.CANCELLED)
+        )
+        # The status is the blocking code's own field (see write()): written
+        # as superuser; tracking still names the user who caused the change.
+        self.sudo().write(
             {
                 "service_status": status,
                 "service_status_reason": reason,
@@ -281,6 +437,23 @@ class ContractContract(models.Model):
             }
         )
         self._apply_service_status_to_lines()
+        self._notify_service_status(status, restored)
+
+    def _notify_service_status(self, status, previously_blocked=None):
+        """The customer notice of a status change (partial block, full
+        block, service restored)."""
+        templates = {
+            blocking.PARTIAL: "isp_telephony.mail_template_partial_block",
+            blocking.BLOCKED_AUTO: "isp_telephony.mail_template_full_block",
+            blocking.BLOCKED_MANUAL: "isp_telephony.mail_template_full_block",
+        }
+        if status in templates:
+            self._telephony_notify(templates[status], self)
+        elif status == blocking.ACTIVE and previously_blocked:
+            self._telephony_notify(
+                "isp_telephony.mail_template_service_restored",
+                previously_blocked & self,
+            )
 
     def _apply_service_status_to_lines(self):
         """Move the contracts' SIP lines to the category their status calls
@@ -304,12 +477,47 @@ class ContractContract(models.Model):
             if expected and expected != line.category_id:
                 by_category.setdefault(expected, []).append(line.id)
         Line = self.env["isp.sip.line"]
+        # One line refused (e.g. a category its partition does not allow)
+        # is recorded on it; the other lines and contracts go on.
         for category, line_ids in by_category.items():
-            Line.browse(line_ids)._provision_category_change(category)
-        lines.filtered(
-            lambda line: line.contract_id.service_status == blocking.CANCELLED
-        ).action_cancel()
+            self._isolated_lines(
+                Line.browse(line_ids),
+                lambda batch, c=category: batch._provision_category_change(c),
+            )
+        self._isolated_lines(
+            lines.filtered(
+                lambda line: line.contract_id.service_status == blocking.CANCELLED
+            ),
+            lambda batch: batch.action_cancel(),
+        )
         return True
+
+    def _isolated_lines(self, lines, action):
+        return run_isolated(
+            lines, action, lambda line, error: self._record_line_failure(line, error)
+        )
+
+    @api.model
+    def _record_line_failure(self, line, error):
+        """A line did not follow its contract: the reason on the line (its
+        platform message, shown on the line and the contract's line list)
+        and in the contract's chatter."""
+        text = _error_text(error)
+        line.sudo().write(
+            {
+                "platform_error": self.env._(
+                    "The line did not follow its contract's service status: %s",
+                    text,
+                )
+            }
+        )
+        line.contract_id.sudo().message_post(
+            body=self.env._(
+                "Line %(line)s did not follow the service status: %(error)s",
+                line=line.display_name,
+                error=text,
+            )
+        )
 
     @api.depends(
         "service_status",
@@ -349,7 +557,7 @@ class ContractContract(models.Model):
         changed = contracts._evaluate_service_status()
         # Lines out of step without a status change (a partition whose
         # blocking was just enabled, a line added to a blocked contract).
-        Line = self.env["isp.sip.line"]
+        Line = self.env["isp.sip.line"].with_context(active_test=False)
         drifting = Line.search(
             [
                 ("state", "!=", "cancelled"),
@@ -358,7 +566,11 @@ class ContractContract(models.Model):
                 ("contract_id", "not in", changed.ids),
             ]
         ).filtered(lambda line: line.expected_category_id != line.category_id)
-        drifting.contract_id._apply_service_status_to_lines()
+        run_isolated(
+            drifting.contract_id,
+            lambda batch: batch._apply_service_status_to_lines(),
+            lambda contract, error: contract._record_service_failure(error),
+        )
         _logger.info(
             "Telephony blocking: %s contracts evaluated, %s changed status",
             len(contracts),
@@ -388,10 +600,16 @@ class ContractContract(models.Model):
         """Block the contracts by hand: no payment lifts this block."""
         self._check_service_manager()
         # Telephony managers need no accounting rights to block: status and
-        # lines are written as superuser (the chatter author stays the user).
-        todo = self.sudo().filtered(
-            lambda c: (
-                c.service_status not in (blocking.BLOCKED_MANUAL, blocking.CANCELLED)
+        # lines are written as superuser (the chatter author stays the user),
+        # once the contracts are known to be theirs to see.
+        todo = (
+            self._check_service_access()
+            .sudo()
+            .filtered(
+                lambda c: (
+                    c.service_status
+                    not in (blocking.BLOCKED_MANUAL, blocking.CANCELLED)
+                )
             )
         )
         todo._set_service_status(
@@ -404,8 +622,10 @@ class ContractContract(models.Model):
         """Lift a manual block: the contracts go back to what their invoices
         say (Active, or a partial/automatic block while still overdue)."""
         self._check_service_manager()
-        todo = self.sudo().filtered(
-            lambda c: c.service_status == blocking.BLOCKED_MANUAL
+        todo = (
+            self._check_service_access()
+            .sudo()
+            .filtered(lambda c: c.service_status == blocking.BLOCKED_MANUAL)
         )
         todo.write(
             {
@@ -418,7 +638,27 @@ class ContractContract(models.Model):
         )
         changed = todo._evaluate_service_status()
         (todo - changed)._apply_service_status_to_lines()
+        (todo - changed).filtered(
+            lambda c: c.service_status == blocking.ACTIVE
+        )._notify_service_status(blocking.ACTIVE, todo)
         return True
+
+    def _check_service_access(self):
+        """Before any sudo(): the user reads these contracts (record rules)
+        and each belongs to one of the companies of the request. Returns
+        ``self``."""
+        self.check_access("read")
+        foreign = self.filtered(
+            lambda c: c.company_id and c.company_id not in self.env.companies
+        )
+        if foreign:
+            raise AccessError(
+                self.env._(
+                    "These contracts belong to a company you are not working in: %s.",
+                    ", ".join(foreign.mapped("display_name")),
+                )
+            )
+        return self
 
     def _check_service_manager(self):
         if not self.env.user.has_group("isp_telephony.group_telephony_manager"):
@@ -427,7 +667,35 @@ class ContractContract(models.Model):
             )
 
     # Hooks ----------------------------------------------------------------
+    def _check_status_fields(self, vals, creating=False):
+        """The service status and the overdue figures are the blocking
+        code's: what the form shows read-only is refused over RPC too (an
+        accountant cannot lift a manual block with a write)."""
+        if self.env.su:
+            return
+        forged = STATUS_FIELDS.intersection(vals)
+        if creating:
+            # The web client sends the defaults of a new contract.
+            forged = {
+                name for name in forged if vals[name] and vals[name] != blocking.ACTIVE
+            }
+        if forged:
+            raise AccessError(
+                self.env._(
+                    "The telephony service status changes through Block, Unblock, "
+                    "payments and termination only (%s).",
+                    ", ".join(sorted(self._fields[name].string for name in forged)),
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_status_fields(vals, creating=True)
+        return super().create(vals_list)
+
     def write(self, vals):
+        self._check_status_fields(vals)
         res = super().write(vals)
         if "is_terminated" in vals:
             # OCA termination (or its cancellation) moves the service status.
@@ -451,3 +719,41 @@ class ContractContract(models.Model):
         )
 
     # --- end of service status and blocking (issue 6) -----------------------
+
+
+def run_isolated(records, action, on_error):
+    """Run ``action(records)`` on the whole set in a savepoint (set-based,
+    the usual case); if it fails, again record by record, each in its own
+    savepoint, calling ``on_error(record, error)`` for those that still
+    fail. One bad record never stops the others. Returns the records that
+    succeeded."""
+    if not records:
+        return records
+    cr = records.env.cr
+    try:
+        with cr.savepoint():
+            action(records)
+        return records
+    except Exception as error:
+        if len(records) == 1:
+            _logger.warning("Telephony blocking: %s failed", records, exc_info=True)
+            on_error(records, error)
+            return records.browse()
+    done = records.browse()
+    for record in records:
+        try:
+            with cr.savepoint():
+                action(record)
+            done |= record
+        except Exception as error:
+            _logger.warning("Telephony blocking: %s failed", record, exc_info=True)
+            on_error(record, error)
+    return done
+
+
+def _error_text(error):
+    """What a user reads of an error: the message of an Odoo user error
+    (validation, access), else its kind and text."""
+    if isinstance(error, (UserError, AccessError)) and error.args:
+        return error.args[0]
+    return f"{type(error).__name__}: {error}"

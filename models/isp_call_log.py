@@ -14,7 +14,7 @@ from odoo.tools import mute_logger
 from ..gateways.asterisk import dial_number_for, originate
 from ..gateways.base import GatewayError
 from ..gateways.callmyway import CallMyWayClient
-from ..tools import call_panel, phone
+from ..tools import call_panel, phone, safe_text
 from ..tools.call_events import ANSWER, END, START
 
 _logger = logging.getLogger(__name__)
@@ -30,10 +30,18 @@ REQUEST_GRACE = timedelta(seconds=60)
 STALE_CALL = timedelta(hours=4)
 # Panels of calls older than this are not restored on page load.
 PANEL_MAX_AGE = timedelta(hours=12)
+# Panels restored on page load: live calls, then ended calls (the call panel
+# keeps as many, see static/src/call_panel/call_panel_service.js).
+PANEL_MAX_LIVE = 10
+PANEL_MAX_ENDED = 5
 # A webhook start of an outgoing call matches a click-to-dial this recent.
 REQUEST_MATCH_WINDOW = timedelta(minutes=10)
 MAX_CANDIDATES = 20
 NOLOG = {"mail_create_nolog": True, "mail_create_nosubscribe": True}
+# What an agent documents on their own calls (the form and the panel); every
+# other field is the platform's or the panel methods', written as superuser
+# once the caller's access was checked. Managers may correct anything.
+AGENT_FIELDS = frozenset({"partner_id", "contract_id", "outcome_id", "notes"})
 
 STATES = [
     ("requested", "Requested"),
@@ -55,6 +63,7 @@ class IspCallLog(models.Model):
     _description = "Call Log"
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "id desc"
+    _rec_names_search = ["partner_id", "number"]
 
     integration_id = fields.Many2one(
         "isp.telephony.integration",
@@ -165,6 +174,35 @@ class IspCallLog(models.Model):
         help="The contract line that bills the collection charge on the "
         "contract's next invoice.",
     )
+    # The follow-up the agent planned from the panel: the activity lives on
+    # the contact (where the team works), the call log keeps what was planned
+    # and links the activity while it is open.
+    followup_activity_id = fields.Many2one(
+        "mail.activity",
+        string="Follow-up Activity",
+        readonly=True,
+        ondelete="set null",
+        copy=False,
+    )
+    followup_summary = fields.Char(
+        string="Follow-up", readonly=True, help="The follow-up planned after the call."
+    )
+    followup_date = fields.Date(string="Follow-up Due", readonly=True)
+    followup_user_id = fields.Many2one(
+        "res.users", string="Follow-up By", readonly=True
+    )
+    number_display = fields.Char(
+        string="Number as Read",
+        compute="_compute_number_display",
+        help="The other party's number the way people read it.",
+    )
+    followup_state = fields.Selection(
+        [("none", "None"), ("planned", "Planned"), ("done", "Done")],
+        compute="_compute_followup_state",
+        search="_search_followup_state",
+        help="Planned: the activity is still open on the contact. Done: it "
+        "was marked done (or cancelled).",
+    )
     error = fields.Text(readonly=True, help="Why the platform refused the call.")
     cdr_count = fields.Integer(
         string="CDRs",
@@ -180,12 +218,97 @@ class IspCallLog(models.Model):
         ),
     ]
 
+    # Server-side guard: what the UI shows read-only is refused over RPC ----
+    def _is_log_manager(self):
+        return self.env.su or self.env.user.has_group(MANAGER_GROUP)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Call logs are created by the platform's events and click-to-dial
+        (as superuser, after their checks) or by a manager: never forged."""
+        if not self._is_log_manager():
+            raise AccessError(
+                self.env._(
+                    "Call logs are created by the platform's call events and by "
+                    "click-to-dial, not by hand."
+                )
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self._is_log_manager():
+            forged = {
+                name
+                for name in set(vals) - AGENT_FIELDS
+                # the chatter's own fields (followers, activities, attachment)
+                if not name.startswith(("message_", "activity_"))
+            }
+            if forged:
+                raise AccessError(
+                    self.env._(
+                        "These call log fields are set by the platform and the "
+                        "call panel only: %s.",
+                        ", ".join(
+                            self._fields[name].string
+                            for name in sorted(forged)
+                            if name in self._fields
+                        ),
+                    )
+                )
+            self._check_panel_access()
+        return super().write(vals)
+
     @api.depends("direction", "number", "partner_id")
     def _compute_display_name(self):
         labels = dict(self._fields["direction"]._description_selection(self.env))
         for log in self:
             who = log.partner_id.name or log.number or self.env._("withheld")
             log.display_name = f"{labels.get(log.direction, '')} {who}".strip()
+
+    @api.depends("number", "number_e164", "withheld")
+    def _compute_number_display(self):
+        for log in self:
+            country = log.integration_id._country_code()
+            if log.withheld:
+                log.number_display = self.env._("withheld")
+            else:
+                log.number_display = phone.format_display(
+                    log.number_e164, country, log.number
+                )
+
+    @api.depends("followup_summary", "followup_activity_id.active")
+    def _compute_followup_state(self):
+        for log in self:
+            if log.followup_activity_id.active:
+                log.followup_state = "planned"
+            elif log.followup_summary:
+                log.followup_state = "done"
+            else:
+                log.followup_state = "none"
+
+    def _search_followup_state(self, operator, value):
+        if operator != "=" or value not in ("none", "planned", "done"):
+            raise UserError(self.env._("Unsupported search on the follow-up."))
+        if value == "planned":
+            return [("followup_activity_id.active", "=", True)]
+        if value == "done":
+            return [
+                ("followup_summary", "!=", False),
+                "|",
+                ("followup_activity_id", "=", False),
+                ("followup_activity_id.active", "=", False),
+            ]
+        return [("followup_summary", "=", False)]
+
+    def action_open_followup(self):
+        """Open the contact the follow-up activity is planned on."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "res_id": self.partner_id.id,
+            "views": [(False, "form")],
+        }
 
     @api.depends("duration")
     def _compute_duration_display(self):
@@ -260,10 +383,23 @@ class IspCallLog(models.Model):
         """The click-to-dial this outgoing call start belongs to: named by
         the AMI channel variable, else the agent's latest request of the
         same number."""
-        log_id = (event.raw.get("variables") or {}).get("ISP_CALL_LOG_ID")
-        if log_id and str(log_id).isdigit():
+        variables = event.raw.get("variables")
+        log_id = (
+            variables.get("ISP_CALL_LOG_ID") if isinstance(variables, dict) else None
+        )
+        if log_id and str(log_id).isdigit() and len(str(log_id)) < 10:
             log = self.browse(int(log_id)).exists()
-            if log and log.integration_id == integration and not log.call_id:
+            # Only a pending click-to-dial of this integration placed from
+            # this very endpoint: a sender naming another agent's request id
+            # does not take over that agent's call.
+            if (
+                log
+                and log.integration_id == integration
+                and not log.call_id
+                and log.state == "requested"
+                and agent
+                and log.agent_id == agent
+            ):
                 return log
         if not agent or event.direction != "out":
             return self.browse()
@@ -284,6 +420,13 @@ class IspCallLog(models.Model):
         log = self._find_call(integration, event.call_id)
         if log and log.start_time:
             return log
+        # The caller chooses their caller ID: what cannot be part of a number
+        # is dropped (a formula would run in the users' exports).
+        event = dataclasses.replace(
+            event,
+            caller=safe_text.neutralise_number(event.caller),
+            called=safe_text.neutralise_number(event.called),
+        )
         agent = self.env["isp.telephony.agent"]._for_endpoint(
             integration, event.endpoint
         )
@@ -444,7 +587,9 @@ class IspCallLog(models.Model):
         if self.withheld:
             return self.env._("a withheld number")
         if self.number_e164:
-            return phone.format_international(self.number_e164) or self.number_e164
+            return phone.format_display(
+                self.number_e164, self.integration_id._country_code()
+            )
         return self.number or "?"
 
     # Call panel -----------------------------------------------------------------
@@ -455,11 +600,14 @@ class IspCallLog(models.Model):
         )
 
     @api.model
-    def _partner_card(self, partner):
-        contracts = self.env["contract.contract"].search(
-            [("commercial_partner_id", "=", partner.commercial_partner_id.id)],
-            limit=10,
-        )
+    def _partner_card(self, partner, company=None):
+        """What the panel shows of a contact: with ``company`` (the call's),
+        only that company's contracts; the payload travels over the bus, and
+        platform events are handled as superuser."""
+        domain = [("commercial_partner_id", "=", partner.commercial_partner_id.id)]
+        if company is not None:
+            domain.append(("company_id", "in", [company.id, False]))
+        contracts = self.env["contract.contract"].search(domain, limit=10)
         return {
             "id": partner.id,
             "name": partner.display_name,
@@ -481,7 +629,7 @@ class IspCallLog(models.Model):
             "number_display": self._number_display(),
             "withheld": self.withheld,
             "mode": self._panel_mode(),
-            "partner": self._partner_card(self.partner_id)
+            "partner": self._partner_card(self.partner_id, self.company_id)
             if self.partner_id
             else False,
             "contract": (
@@ -489,7 +637,10 @@ class IspCallLog(models.Model):
                 if self.contract_id
                 else False
             ),
-            "candidates": [self._partner_card(p) for p in self.candidate_partner_ids],
+            "candidates": [
+                self._partner_card(p, self.company_id)
+                for p in self.candidate_partner_ids
+            ],
             "duration": self.duration,
             "documented": self.documented,
             "outcome_id": self.outcome_id.id,
@@ -510,20 +661,50 @@ class IspCallLog(models.Model):
             if log.user_id != self.env.user:
                 raise AccessError(self.env._("This call belongs to another agent."))
 
+    def _my_panels_domain(self):
+        return [
+            ("user_id", "=", self.env.uid),
+            ("panel_closed", "=", False),
+            ("state", "in", ("ringing", "answered", "ended", "missed")),
+            ("start_time", ">=", fields.Datetime.now() - PANEL_MAX_AGE),
+        ]
+
+    @api.model
+    def get_my_panels(self):
+        """What the call panel shows after a page load: the agent's live
+        calls first, then the latest ended calls not yet documented nor
+        dismissed, and how many older ended ones wait in the Call Log."""
+        domain = self._my_panels_domain()
+        live = self.search(
+            domain + [("state", "in", IN_PROGRESS)], limit=PANEL_MAX_LIVE
+        )
+        ended_domain = domain + [("state", "not in", IN_PROGRESS)]
+        ended = self.search(ended_domain, limit=PANEL_MAX_ENDED)
+        more = self.search_count(ended_domain) - len(ended)
+        return {
+            "calls": [log._panel_payload() for log in live + ended],
+            "more_ended": more,
+        }
+
     @api.model
     def get_my_active_calls(self):
-        """Panels to show after a page load: the agent's calls not yet
-        documented nor dismissed."""
+        """Panels to show after a page load (see get_my_panels)."""
+        return self.get_my_panels()["calls"]
+
+    @api.model
+    def action_panel_clear_ended(self):
+        """One action clears the panel: every ended call of the agent not
+        documented is dismissed (it stays in the Call Log, Not Documented).
+        Returns how many were dismissed."""
         logs = self.search(
             [
                 ("user_id", "=", self.env.uid),
                 ("panel_closed", "=", False),
-                ("state", "in", ("ringing", "answered", "ended", "missed")),
-                ("start_time", ">=", fields.Datetime.now() - PANEL_MAX_AGE),
-            ],
-            limit=5,
+                ("state", "not in", IN_PROGRESS),
+            ]
         )
-        return [log._panel_payload() for log in logs]
+        logs.write({"panel_closed": True})
+        return len(logs)
 
     @api.model
     def panel_search(self, term):
@@ -559,11 +740,12 @@ class IspCallLog(models.Model):
         partner = self.env["res.partner"].browse(int(partner_id)).exists()
         if not partner:
             raise UserError(self.env._("This contact no longer exists."))
+        partner.check_access("read")
         contract = None
         if contract_id:
             contract = self._own_contract(partner, contract_id)
         self._set_partner(partner, contract)
-        self.ignored = False
+        self.sudo().ignored = False
         return self._panel_payload()
 
     def action_panel_create_partner(self, name):
@@ -583,20 +765,26 @@ class IspCallLog(models.Model):
     def action_panel_ignore(self):
         """Unknown number: the agent does not link the call to anybody."""
         self._check_panel_access()
-        self.write({"ignored": True, "panel_closed": True})
+        self.sudo().write({"ignored": True, "panel_closed": True})
         return True
 
     def action_panel_dismiss(self):
         self._check_panel_access()
-        self.panel_closed = True
+        self.sudo().panel_closed = True
         return True
 
     def _own_contract(self, partner, contract_id):
+        """The contract the agent chose: the contact's, of the call's
+        company, and one the agent may read (a collection charge is then
+        added to it as superuser)."""
         contract = self.env["contract.contract"].browse(int(contract_id)).exists()
+        if contract:
+            contract.check_access("read")
         if (
             not contract
             or contract.partner_id.commercial_partner_id
             != partner.commercial_partner_id
+            or (contract.company_id and contract.company_id != self.company_id)
         ):
             raise UserError(
                 self.env._("The contract must belong to the call's contact.")
@@ -617,10 +805,11 @@ class IspCallLog(models.Model):
         partner = self.partner_id
         if values.get("partner_id"):
             partner = self.env["res.partner"].browse(int(values["partner_id"])).exists()
+            partner.check_access("read")
         contract = self.contract_id
         if values.get("contract_id"):
             contract = self._own_contract(partner, values["contract_id"])
-        self.write(
+        self.sudo().write(
             {
                 "outcome_id": outcome.id,
                 "notes": (values.get("notes") or "").strip() or False,
@@ -636,13 +825,21 @@ class IspCallLog(models.Model):
                 raise UserError(
                     self.env._("Link the call to a contact to plan a follow-up.")
                 )
-            partner.activity_schedule(
+            activity = partner.activity_schedule(
                 "mail.mail_activity_data_todo",
                 date_deadline=values.get("activity_date")
                 or fields.Date.context_today(self),
                 summary=summary or self.env._("Call back"),
                 note=self.notes or "",
                 user_id=self.env.uid,
+            )
+            self.write(
+                {
+                    "followup_activity_id": activity.id,
+                    "followup_summary": activity.summary,
+                    "followup_date": activity.date_deadline,
+                    "followup_user_id": activity.user_id.id,
+                }
             )
         if values.get("add_charge"):
             self._add_collection_charge()
@@ -710,7 +907,7 @@ class IspCallLog(models.Model):
                 }
             )
         )
-        self.charge_line_id = line
+        self.sudo().charge_line_id = line
         contract.sudo().message_post(
             body=Markup("<p>{}</p>").format(
                 self.env._(
@@ -823,7 +1020,8 @@ class IspCallLog(models.Model):
                 raise UserError(
                     self.env._("A call is already being placed from your phone.")
                 ) from None
-            Log = env["isp.call.log"]
+            # Created as superuser: agents create no call log by hand.
+            Log = env["isp.call.log"].sudo()
             busy = Log.search(self._busy_domain(agent), limit=1)
             if busy:
                 raise UserError(

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import SQL
+from odoo.tools.misc import format_datetime
 
 from ..tools import phone
 from .fields import UncheckedMany2one, install_delete_guards
@@ -32,7 +33,8 @@ class IspCdr(models.Model):
 
     _name = "isp.cdr"
     _description = "Call Detail Record"
-    _order = "connect_time desc, id desc"
+    # Newest first, unanswered calls (no connect time) in their place too.
+    _order = "detect_time desc, id desc"
     _rec_name = "call_id"
 
     # Indexes are few on purpose: each one costs every bulk insert. The
@@ -58,8 +60,8 @@ class IspCdr(models.Model):
     dnis = fields.Char(string="DNIS (as received)", readonly=True)
     ani_e164 = fields.Char(string="Caller (E.164)", readonly=True)
     dnis_e164 = fields.Char(string="Called (E.164)", readonly=True)
-    detect_time = fields.Datetime(readonly=True)
-    connect_time = fields.Datetime(readonly=True, index=True)
+    detect_time = fields.Datetime(string="Start", readonly=True, index=True)
+    connect_time = fields.Datetime(readonly=True)
     disconnect_time = fields.Datetime(readonly=True)
     duration = fields.Integer(readonly=True, help="Seconds from detection to end.")
     billsec = fields.Integer(
@@ -140,6 +142,18 @@ class IspCdr(models.Model):
         for cdr in self:
             cdr.billed = bool(cdr.invoice_id)
 
+    # Display ------------------------------------------------------------------
+    ani_display = fields.Char(
+        string="Caller",
+        compute="_compute_number_display",
+        help="The calling number as people read it; search by any form of it.",
+    )
+    dnis_display = fields.Char(
+        string="Called",
+        compute="_compute_number_display",
+        help="The called number as people read it; search by any form of it.",
+    )
+
     # Import, search and matching (issue 4) --------------------------------
     import_id = UncheckedMany2one(
         "isp.cdr.import",
@@ -178,7 +192,10 @@ class IspCdr(models.Model):
     # billing) and a contract's calls (through its lines), and a BRIN index
     # on the import run (a run's calls are written together, so the index
     # costs next to nothing). Numbers are searched by scanning.
+    # The single-column time index is on the start (detect time) since the
+    # list sorts and filters by it: unanswered calls have no connect time.
     _OBSOLETE_INDEXES = (
+        "isp_cdr__connect_time_index",
         "isp_cdr__ani_e164_index",
         "isp_cdr__dnis_e164_index",
         "isp_cdr__line_id_index",
@@ -201,6 +218,35 @@ class IspCdr(models.Model):
         )
         # After every table of the module exists (rates, buckets, ...).
         self.pool.post_init(install_delete_guards, self)
+
+    # Display ----------------------------------------------------------------
+    @api.depends("ani_e164", "dnis_e164", "ani", "dnis", "integration_id.country_id")
+    def _compute_number_display(self):
+        for cdr in self:
+            country = cdr.integration_id._country_code()
+            cdr.ani_display = phone.format_display(cdr.ani_e164, country, cdr.ani)
+            cdr.dnis_display = phone.format_display(cdr.dnis_e164, country, cdr.dnis)
+
+    @api.depends(
+        "detect_time", "direction", "line_id", "ani_e164", "dnis_e164", "ani", "dnis"
+    )
+    def _compute_display_name(self):
+        """What a person reads: when, from which line, which number."""
+        for cdr in self:
+            country = cdr.integration_id._country_code()
+            if cdr.direction == "in":
+                other = phone.format_display(cdr.ani_e164, country, cdr.ani)
+            else:
+                other = phone.format_display(cdr.dnis_e164, country, cdr.dnis)
+            line = cdr.line_id.caller_id_e164
+            parts = [
+                format_datetime(self.env, cdr.detect_time, dt_format="short")
+                if cdr.detect_time
+                else "",
+                phone.format_display(line, country) if line else "",
+                ("← " if cdr.direction == "in" else "→ ") + other if other else "",
+            ]
+            cdr.display_name = " · ".join(p for p in parts if p) or cdr.call_id
 
     # Search -----------------------------------------------------------------
     @api.depends("line_id")
@@ -390,7 +436,18 @@ class IspCdr(models.Model):
         """Button: match the unmatched CDRs against the current lines."""
         self.check_access("read")
         self.env["isp.sip.line"].check_access("read")
-        count = self.sudo()._rematch_lines()
+        # Only the calls of the integrations this user sees (record rules:
+        # the companies of the request), never every company's.
+        integrations = self.env["isp.telephony.integration"].search(
+            [("company_id", "in", self.env.companies.ids)]
+        )
+        lines = (
+            self.env["isp.sip.line"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("integration_id", "in", integrations.ids)])
+        )
+        count = self.sudo()._rematch_lines(lines)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

@@ -15,6 +15,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import cdr as cdr_core
+from ..tools import cdr_folder
 from ..tools.cdr_copy import (
     CHUNK_ROWS,
     COPY_COLUMNS,
@@ -35,7 +36,8 @@ FIRST_BATCH_ROWS = 10000
 LOCK_CLASS_FILE = 7401
 LOCK_CLASS_API = 7402
 LOCK_CLASS_UPLOAD = 7403
-# Longest raw text kept on a rejection (a garbled "row" can be megabytes).
+# Longest raw text kept on a rejection (a garbled "row" can be megabytes);
+# it is readable by telephony managers only (isp.cdr.rejection.raw).
 REJECTION_RAW_MAX = 2000
 
 STATES = [
@@ -172,37 +174,92 @@ class IspCdrImport(models.Model):
 
     @api.model
     def _import_file(self, integration, layout, path):
-        """Import one file of the integration's CDR directory.
+        """Import one file of the integration's CDR directory: ``path`` is
+        the entry in the folder (tools/cdr_folder.py), opened without
+        following a link; a link or any entry that is not a regular file is
+        refused and recorded, never read.
 
         Returns the run, or an empty recordset when another worker holds the
         file (advisory lock, released at its commit) or the file is gone.
-        Once this transaction commits, the file is deleted or archived
+        Once this transaction commits, the entry is deleted or archived
         (imported or skipped runs only; a failed file stays where it was).
         """
-        real = os.path.realpath(path)
-        if not self._try_lock(LOCK_CLASS_FILE, f"{integration.id}:{real}"):
-            _logger.info("CDR file %s is being imported by another worker", real)
+        if not self._try_lock(LOCK_CLASS_FILE, f"{integration.id}:{path}"):
+            _logger.info("CDR file %s is being imported by another worker", path)
             return self.browse()
         try:
-            stream = open(real, "rb")  # noqa: SIM115 - closed below
+            stream = cdr_folder.open_entry(path)
         except FileNotFoundError:
             return self.browse()  # taken and archived by another worker
+        except cdr_folder.CdrFolderError as error:
+            return self._record_refused_entry(integration, path, error.code)
         with stream:
             run = self._import_stream(
                 integration,
                 layout,
                 stream,
                 source="file",
-                file_name=os.path.basename(real),
-                file_path=real,
+                file_name=os.path.basename(path),
+                file_path=path,
             )
         if run.state in ("done", "skipped"):
             self.env.cr.postcommit.add(
                 functools.partial(
-                    _dispose_file, real, integration.cdr_delete_after_import
+                    _dispose_file, path, integration.cdr_delete_after_import
                 )
             )
         return run
+
+    @api.model
+    def _record_refused_entry(self, integration, path, reason):
+        """A folder entry that is not read (a link, a device, a pipe, a
+        hard-linked file): a failed run says so, once per entry and reason."""
+        reasons = {
+            cdr_folder.SYMLINK: self.env._(
+                "Not read: %s is a symbolic link. Only regular files of the CDR "
+                "directory are imported; links are neither read, moved nor "
+                "deleted.",
+                os.path.basename(path),
+            ),
+            cdr_folder.HARD_LINK: self.env._(
+                "Not read: %s has other hard links on the server. Only regular "
+                "files with a single name are imported.",
+                os.path.basename(path),
+            ),
+        }
+        message = reasons.get(reason) or self.env._(
+            "Not read: %s is not a regular file (a device, a pipe or a socket).",
+            os.path.basename(path),
+        )
+        known = self.search(
+            [
+                ("integration_id", "=", integration.id),
+                ("file_path", "=", path),
+                ("state", "=", "failed"),
+                ("message", "=", message),
+            ],
+            limit=1,
+        )
+        if known:
+            return known
+        _logger.warning(
+            "CDR directory of integration %s: %s skipped (%s)",
+            integration.id,
+            path,
+            reason,
+        )
+        return self.create(
+            {
+                "name": os.path.basename(path),
+                "integration_id": integration.id,
+                "source": "file",
+                "file_name": os.path.basename(path),
+                "file_path": path,
+                "state": "failed",
+                "message": message,
+                "end_time": fields.Datetime.now(),
+            }
+        )
 
     @api.model
     def _import_upload(self, integration, layout, stream, file_name):
@@ -544,19 +601,11 @@ class IspCdrImport(models.Model):
 
 
 def _dispose_file(path, delete):
-    """After commit: delete the imported file or move it to ``imported/``."""
+    """After commit: delete the imported entry or move it to ``imported/``
+    (the entry only, never a link's target)."""
     try:
-        if delete:
-            os.unlink(path)
-            return
-        directory = os.path.join(os.path.dirname(path), "imported")
-        os.makedirs(directory, exist_ok=True)
-        target = os.path.join(directory, os.path.basename(path))
-        if os.path.exists(target):
-            stamp = datetime.now().strftime("%Y%m%d%H%M%S%f")
-            target = f"{target}.{stamp}"
-        os.replace(path, target)
+        cdr_folder.dispose(path, delete)
     except FileNotFoundError:
         _logger.info("CDR file %s was already archived by another worker", path)
-    except OSError:
+    except (OSError, cdr_folder.CdrFolderError):
         _logger.exception("Could not archive/delete the imported CDR file %s", path)

@@ -31,5 +31,13 @@ class IspCdrRejection(models.Model):
     line_no = fields.Integer(
         string="Line", readonly=True, help="Physical line of the file (1-based)."
     )
-    raw = fields.Text(string="Raw Text", readonly=True)
+    # The raw text of a row can hold anything the file held: telephony
+    # managers only.
+    raw = fields.Text(
+        string="Raw Text",
+        readonly=True,
+        groups="isp_telephony.group_telephony_manager",
+        help="The row as the file had it (first 2,000 characters); readable by "
+        "telephony managers only.",
+    )
     reason = fields.Char(readonly=True)

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 
 from ..tools import phone
@@ -91,6 +91,45 @@ class IspPhoneNumber(models.Model):
             if digits:
                 domain = expression.OR([domain, [("e164", "like", digits)]])
         return domain
+
+    # Server-side guard -------------------------------------------------------
+    # Everything but the note is the range's and the lines': a number is
+    # created by its range (SQL) and changes state through the methods below
+    # (SQL) or its line. A write cannot move a number In use to Available.
+    OWNED_FIELDS = frozenset(
+        {
+            "name",
+            "e164",
+            "sequence_number",
+            "range_id",
+            "company_id",
+            "state",
+            "state_date",
+            "quarantine_until",
+        }
+    )
+
+    def write(self, vals):
+        forged = self.OWNED_FIELDS.intersection(vals)
+        if forged and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "A number's %s change through its range, its line and the "
+                    "Reserve, Make Available and Quarantine buttons only.",
+                    ", ".join(sorted(self._fields[name].string for name in forged)),
+                )
+            )
+        return super().write(vals)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                if vals.get("state", "available") != "available" or vals.get(
+                    "quarantine_until"
+                ):
+                    raise AccessError(self.env._("A new number starts Available."))
+        return super().create(vals_list)
 
     # State changes (set-based) ----------------------------------------------
     def _set_state(self, state, quarantine_until=None):

@@ -136,7 +136,9 @@ class IspSipLine(models.Model):
     _description = "SIP Line"
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "contract_id, id"
-    _rec_name = "display_name"
+    # The name is computed (number - description): searching it means
+    # searching these (a computed _rec_name would search itself forever).
+    _rec_names_search = ["caller_id_number_id", "description"]
 
     contract_id = fields.Many2one(
         "contract.contract",
@@ -354,9 +356,13 @@ class IspSipLine(models.Model):
 
     @api.model
     def _default_integration(self):
-        return self.env["isp.telephony.integration"].search(
-            [("company_id", "=", self.env.company.id)], limit=1
-        )
+        # A platform that provisions lines (Summit, the Sandbox) before the
+        # ones that only carry calls (CallMyWay, Asterisk).
+        Integration = self.env["isp.telephony.integration"]
+        domain = [("company_id", "=", self.env.company.id)]
+        return Integration.search(
+            domain + [("gateway", "not in", ("callmyway", "asterisk"))], limit=1
+        ) or Integration.search(domain, limit=1)
 
     # Computes --------------------------------------------------------------
     @api.depends("caller_id_number_id", "description")
@@ -510,6 +516,24 @@ class IspSipLine(models.Model):
 
     def _check_platform_fields(self, vals):
         forged = PLATFORM_FIELDS.intersection(vals)
+        # Computed fields shown read-only (a stored copy of another record's
+        # field such as the caller ID's E.164 or the contract's status, the
+        # category blocking expects): the ORM keeps them up to date; a write
+        # would redirect call matching or unblock a line on the next run.
+        computed = {
+            name
+            for name in vals
+            if name in self._fields
+            and self._fields[name].compute
+            and self._fields[name].readonly
+        }
+        if computed and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "These fields are computed and cannot be written: %s.",
+                    ", ".join(sorted(computed)),
+                )
+            )
         if (
             forged
             and not self.env.su
@@ -884,12 +908,14 @@ class IspSipLine(models.Model):
 
     def action_suspend(self):
         """Keep the line but stop its calls (pushes active = false)."""
+        self.check_access("write")
         lines = self.filtered(lambda r: r.state == "active")
         lines.sudo().write({"state": "suspended"})
         lines._push_changes({line: {"active"} for line in lines})
         return True
 
     def action_resume(self):
+        self.check_access("write")
         lines = self.filtered(lambda r: r.state == "suspended")
         lines.sudo().write({"state": "active"})
         lines._push_changes({line: {"active"} for line in lines})
@@ -1165,6 +1191,8 @@ class IspSipLineBlocking(models.Model):
 
     @api.depends(
         "contract_id.service_status",
+        "credit_blocked",
+        "fraud_blocked",
         "category_id",
         "partition_id.blocking_enabled",
         "partition_id.default_category_id",
@@ -1175,7 +1203,13 @@ class IspSipLineBlocking(models.Model):
     def _compute_expected_category_id(self):
         for line in self:
             partition = line.partition_id
-            status = line.contract_id.service_status or blocking.ACTIVE
+            # The strictest reason in force: the contract's status and the
+            # line's own (credit limit, fraud guard; spend control).
+            status = blocking.line_status(
+                line.contract_id.service_status or blocking.ACTIVE,
+                line.credit_blocked,
+                line.fraud_blocked,
+            )
             line.expected_category_id = blocking.expected_category(
                 status,
                 partition.blocking_enabled,
@@ -1190,7 +1224,9 @@ class IspSipLineBlocking(models.Model):
                 note = self.env._(
                     "Partition without blocking: the line keeps consuming."
                 )
-            elif status == blocking.PARTIAL and not partition.partial_block_category_id:
+            elif (
+                status in blocking.PARTIALS and not partition.partial_block_category_id
+            ):
                 note = self.env._(
                     "No partial-block category in the partition: the line keeps "
                     "consuming normally."

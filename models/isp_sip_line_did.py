@@ -1,12 +1,15 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .isp_sip_line import check_free, numbers_in, release_numbers, take_numbers
 
 # DID fields the platform holds: changing one pushes the line's DID list.
 PUSHED_FIELDS = ("number_id", "priority", "port")
+# Fields only the platform (through the provisioning jobs) fills; a telephony
+# manager may correct them by hand, a user may not.
+PLATFORM_FIELDS = frozenset({"terminal", "credential"})
 
 
 class IspSipLineDid(models.Model):
@@ -33,8 +36,9 @@ class IspSipLineDid(models.Model):
     e164 = fields.Char(related="number_id.e164", store=True, index=True)
     priority = fields.Integer(default=1, help="Order in which DIDs are hunted.")
     port = fields.Integer(
+        default=1,
         help="1 = the main line; another value = a separate port created on the "
-        "platform; empty = this DID receives no calls."
+        "platform; empty = this DID receives no calls.",
     )
     routing = fields.Char(
         compute="_compute_routing",
@@ -84,8 +88,42 @@ class IspSipLineDid(models.Model):
     def _push(self, lines):
         lines._push_changes({line: {"dids"} for line in lines})
 
+    def _check_platform_fields(self, vals):
+        forged = PLATFORM_FIELDS.intersection(vals)
+        # Computed fields shown read-only (a stored copy of another record's
+        # field such as the caller ID's E.164 or the contract's status, the
+        # category blocking expects): the ORM keeps them up to date; a write
+        # would redirect call matching or unblock a line on the next run.
+        computed = {
+            name
+            for name in vals
+            if name in self._fields
+            and self._fields[name].compute
+            and self._fields[name].readonly
+        }
+        if computed and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "These fields are computed and cannot be written: %s.",
+                    ", ".join(sorted(computed)),
+                )
+            )
+        if (
+            forged
+            and not self.env.su
+            and not self.env.user.has_group("isp_telephony.group_telephony_manager")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only the platform sets these fields: %s.",
+                    ", ".join(sorted(forged)),
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_platform_fields(vals)
         check_free(numbers_in(vals_list, "number_id", self.env))
         dids = super().create(vals_list)
         take_numbers(dids._live().number_id)
@@ -93,6 +131,7 @@ class IspSipLineDid(models.Model):
         return dids
 
     def write(self, vals):
+        self._check_platform_fields(vals)
         if ("number_id" in vals or "line_id" in vals) and self.filtered(
             lambda d: d.line_id.state == "cancelled"
         ):

@@ -11,6 +11,7 @@ class IspSummitCategory(models.Model):
     _description = "Summit Category"
     _inherit = ["isp.summit.catalog.mixin"]
     _order = "integration_id, name"
+    _rec_names_search = ["name", "acronym"]
 
     name = fields.Char(string="Description", required=True)
     acronym = fields.Char(

@@ -9,6 +9,7 @@ class IspSummitLicence(models.Model):
     _name = "isp.summit.licence"
     _description = "Summit Licence"
     _inherit = ["isp.summit.catalog.mixin"]
+    _rec_names_search = ["name", "acronym"]
     _order = "integration_id, name"
 
     name = fields.Char(string="Description", required=True)

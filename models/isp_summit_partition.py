@@ -20,6 +20,7 @@ class IspSummitPartition(models.Model):
     _description = "Summit Partition"
     _inherit = ["isp.summit.catalog.mixin", "mail.thread"]
     _order = "integration_id, code"
+    _rec_names_search = ["name", "code"]
 
     code = fields.Char(
         required=True, tracking=True, help="Identifier of the partition on Summit."
@@ -95,6 +96,25 @@ class IspSummitPartition(models.Model):
                         categories=", ".join(foreign.mapped("display_name")),
                     )
                 )
+            if record.integration_id.catalogs_from_platform:
+                # Beta mode: a line of this partition accepts only the allowed
+                # categories, so a block to any other would be refused.
+                outside = [
+                    f"{record._fields[f].string}: {record[f].display_name}"
+                    for f in BLOCKING_FIELDS
+                    if record[f] and record[f] not in record.allowed_category_ids
+                ]
+                if outside:
+                    raise ValidationError(
+                        self.env._(
+                            "Partition %(partition)s: these categories are not "
+                            "among its allowed categories, so its lines could "
+                            "not take them: %(categories)s. Allow them or choose "
+                            "allowed ones.",
+                            partition=record.display_name,
+                            categories="; ".join(outside),
+                        )
+                    )
             if record.blocking_enabled:
                 missing = [
                     record._fields[f].string

@@ -9,6 +9,7 @@ class IspSummitPlan(models.Model):
     _name = "isp.summit.plan"
     _description = "Summit Platform Plan"
     _inherit = ["isp.summit.catalog.mixin"]
+    _rec_names_search = ["name", "code"]
     _order = "integration_id, name"
 
     name = fields.Char(string="Description", required=True)

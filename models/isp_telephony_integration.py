@@ -1,6 +1,6 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import fnmatch
+import contextlib
 import logging
 import os
 import secrets
@@ -11,14 +11,15 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models, modules
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import config
 
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..gateways import base as gateway_base
-from ..gateways.asterisk import INCOMING_CONTEXTS, AmiConfig
+from ..gateways.asterisk import INCOMING_CONTEXTS, AmiConfig, check_login
 from ..gateways.callmyway import CallMyWayClient
-from ..tools import call_panel, phone
+from ..tools import call_panel, cdr_folder, phone
 from ..tools import cdr as cdr_core
 from .isp_cdr_import import LOCK_CLASS_API
 
@@ -43,6 +44,15 @@ MANAGER_GROUP = "isp_telephony.group_telephony_manager"
 # subchannel under them, so its capacity bounds the load on one platform.
 PROVISIONING_CHANNEL = "root.telephony_provisioning"
 CDR_IMPORT_CHANNEL = "root.telephony_cdr_import"
+# Settings that decide which files of the server's disk Odoo reads, moves or
+# deletes: writable by administrators only (the folder must also lie under
+# the CDR root of the server's configuration, see tools/cdr_folder.py).
+CDR_FOLDER_FIELDS = ("cdr_directory", "cdr_delete_after_import", "cdr_filename_pattern")
+ADMIN_GROUP = "base.group_system"
+# Bounds of the platform timeout: 0 would wait for ever (a worker hung on a
+# dead platform), hours would hold a worker and its transaction as long.
+MIN_API_TIMEOUT = 1.0
+MAX_API_TIMEOUT = 120.0
 
 
 def _new_webhook_secret():
@@ -140,19 +150,34 @@ class IspTelephonyIntegration(models.Model):
     api_timeout = fields.Float(
         string="Timeout (s)",
         default=10.0,
-        help="Seconds to wait for the platform before a call is retried.",
+        tracking=True,
+        help="Seconds to wait for the platform before a call is retried "
+        "(between 1 and 120).",
     )
     cdr_directory = fields.Char(
         string="CDR Source Directory",
         tracking=True,
-        help="Directory on the Odoo server where the platform drops its CDR files.",
+        copy=False,
+        help="Directory on the Odoo server where the platform drops its CDR "
+        "files. It must lie under the CDR root set in the server's "
+        "configuration (isp_telephony_cdr_root); a relative path is read from "
+        "that root. Only administrators change it.",
     )
     cdr_delete_after_import = fields.Boolean(
         string="Delete CDR Files",
         tracking=True,
         help="Delete each CDR file once its import has been committed. "
-        "Otherwise it is moved to an 'imported' subdirectory.",
+        "Otherwise it is moved to an 'imported' subdirectory. Only "
+        "administrators change it.",
     )
+    cdr_root = fields.Char(
+        string="CDR Root (server)",
+        compute="_compute_cdr_root",
+        help="The folder set in the server's configuration "
+        "(isp_telephony_cdr_root) under which every CDR directory must lie. "
+        "Empty: importing CDR files from a directory is off.",
+    )
+    can_edit_cdr_folder = fields.Boolean(compute="_compute_cdr_root")
     timezone = fields.Selection(
         _tz_get,
         string="Platform Time Zone",
@@ -234,6 +259,29 @@ class IspTelephonyIntegration(models.Model):
         help="Path of this integration's call-event webhook on this server; "
         "the platform adds ?token=<webhook secret>.",
     )
+    webhook_url = fields.Char(
+        string="Webhook URL",
+        compute="_compute_webhook_url",
+        help="The address to give the platform for call events, this "
+        "server's host included; the platform adds ?token=<webhook secret>.",
+    )
+    webhook_url_with_token = fields.Char(
+        string="Webhook URL with Secret",
+        compute="_compute_webhook_url_with_token",
+        groups=MANAGER_GROUP,
+        help="The webhook URL with the secret as its token: what CallMyWay's "
+        "webhook setting takes. Managers only.",
+    )
+    connection_state = fields.Selection(
+        [("ok", "Connected"), ("failed", "Failed")],
+        readonly=True,
+        copy=False,
+        help="Result of the last Test Connection.",
+    )
+    connection_message = fields.Char(readonly=True, copy=False)
+    connection_checked = fields.Datetime(
+        string="Connection Tested On", readonly=True, copy=False
+    )
     agent_ids = fields.One2many(
         "isp.telephony.agent",
         "integration_id",
@@ -263,6 +311,45 @@ class IspTelephonyIntegration(models.Model):
                 f"/isp_telephony/webhook/{record.id}" if record.id else False
             )
 
+    def _compute_webhook_url(self):
+        for record in self:
+            record.webhook_url = (
+                f"{record.get_base_url().rstrip('/')}/isp_telephony/webhook/{record.id}"
+                if record.id
+                else False
+            )
+
+    @api.depends("webhook_secret")
+    def _compute_webhook_url_with_token(self):
+        # The field is readable by managers only (groups): never computed
+        # for anybody else.
+        for record in self:
+            secret = record.sudo().webhook_secret
+            record.webhook_url_with_token = (
+                f"{record.webhook_url}?token={secret}"
+                if record.webhook_url and secret
+                else False
+            )
+
+    @api.constrains("api_timeout")
+    def _check_api_timeout(self):
+        for record in self:
+            if not MIN_API_TIMEOUT <= record.api_timeout <= MAX_API_TIMEOUT:
+                raise ValidationError(
+                    self.env._(
+                        "The platform timeout must be between %(min)s and %(max)s "
+                        "seconds.",
+                        min=int(MIN_API_TIMEOUT),
+                        max=int(MAX_API_TIMEOUT),
+                    )
+                )
+
+    def _api_timeout(self):
+        """The timeout within its bounds (records saved before the check)."""
+        self.ensure_one()
+        timeout = self.api_timeout or 10.0
+        return min(max(timeout, MIN_API_TIMEOUT), MAX_API_TIMEOUT)
+
     @api.constrains("webhook_allowed_ips")
     def _check_webhook_allowed_ips(self):
         for record in self:
@@ -272,6 +359,104 @@ class IspTelephonyIntegration(models.Model):
                 raise ValidationError(
                     self.env._("Webhook IP allow-list: %s.", exc)
                 ) from None
+
+    def _compute_cdr_root(self):
+        root = config.get(cdr_folder.ROOT_OPTION) or ""
+        admin = self.env.su or self.env.user.has_group(ADMIN_GROUP)
+        for record in self:
+            record.cdr_root = root
+            record.can_edit_cdr_folder = admin
+
+    @api.constrains("cdr_directory")
+    def _check_cdr_directory(self):
+        for record in self.filtered("cdr_directory"):
+            record._cdr_folder()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_cdr_folder_access(
+                {
+                    name: value
+                    for name, value in vals.items()
+                    if name in CDR_FOLDER_FIELDS
+                    and value
+                    and value != self._default_of(name)
+                }
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_cdr_folder_access(
+            {
+                name: value
+                for name, value in vals.items()
+                if name in CDR_FOLDER_FIELDS
+                and any(record[name] != value for record in self)
+            }
+        )
+        return super().write(vals)
+
+    def _default_of(self, name):
+        default = self._fields[name].default
+        return default(self) if default else False
+
+    def _check_cdr_folder_access(self, vals):
+        """The CDR folder settings decide which files of the server Odoo
+        reads, moves and deletes: administrators only."""
+        if not vals or self.env.su or self.env.user.has_group(ADMIN_GROUP):
+            return
+        raise AccessError(
+            self.env._(
+                "Only administrators change the CDR directory, its file pattern "
+                "and whether imported files are deleted (%s).",
+                ", ".join(self._fields[name].string for name in sorted(vals)),
+            )
+        )
+
+    def _cdr_folder(self):
+        """The real path of the integration's CDR directory, checked to lie
+        under the CDR root of the server's configuration."""
+        self.ensure_one()
+        try:
+            return cdr_folder.resolve_folder(
+                config.get(cdr_folder.ROOT_OPTION), self.cdr_directory
+            )
+        except cdr_folder.CdrFolderError as error:
+            raise ValidationError(self._cdr_folder_message(error)) from None
+
+    def _cdr_folder_message(self, error):
+        """A plain-words message for a CdrFolderError."""
+        code = error.code
+        if code == cdr_folder.NO_ROOT:
+            return self.env._(
+                "Importing CDR files from a directory is off on this server: its "
+                "configuration sets no CDR root. An administrator of the server "
+                "adds isp_telephony_cdr_root = <folder> to odoo.conf, and every "
+                "CDR directory must lie under that folder (%s).",
+                self.name,
+            )
+        if code == cdr_folder.ROOT_MISSING:
+            return self.env._(
+                "The CDR root %s set in the server's configuration is not a directory.",
+                error.path,
+            )
+        if code == cdr_folder.OUTSIDE_ROOT:
+            return self.env._(
+                "The CDR directory %(dir)s of %(name)s is outside the CDR root "
+                "%(root)s of the server's configuration: choose a folder under it.",
+                dir=self.cdr_directory,
+                name=self.name,
+                root=config.get(cdr_folder.ROOT_OPTION),
+            )
+        if code == cdr_folder.NOT_A_DIRECTORY:
+            return self.env._(
+                "The CDR directory %(dir)s of %(name)s does not exist or is "
+                "not a directory.",
+                dir=self.cdr_directory,
+                name=self.name,
+            )
+        return str(error)
 
     def _compute_has_webhook_secret(self):
         for record in self:
@@ -320,7 +505,7 @@ class IspTelephonyIntegration(models.Model):
             base_url=self._api_base_url(),
             username=self.api_user or "",
             password=self._get_secret("api_password"),
-            timeout=self.api_timeout or 10.0,
+            timeout=self._api_timeout(),
             verify_tls=True,
             extra={
                 "integration_id": self.id,
@@ -347,9 +532,70 @@ class IspTelephonyIntegration(models.Model):
             raise UserError(self.env._("The integration %s is archived.", self.name))
         try:
             cls = gateway_base.gateway_class(self.gateway)
-        except gateway_base.GatewayError as error:
-            raise UserError(error.message) from None
+        except gateway_base.GatewayError:
+            raise UserError(
+                self.env._("No platform adapter for gateway %s.", self.gateway)
+            ) from None
         return cls(self._gateway_config())
+
+    # Connection test -----------------------------------------------------------
+    def _check_connection(self):
+        """Ask the platform one harmless authenticated question; returns its
+        answer in words or raises a GatewayError / UserError."""
+        self.ensure_one()
+        if self.gateway == "asterisk":
+            return check_login(self._ami_config())
+        if self.gateway == "callmyway":
+            with self._callmyway_client() as client:
+                return client.check_connection()
+        with self._get_gateway() as gateway:
+            return gateway.check_connection()
+
+    def action_test_connection(self):
+        """Button: does the platform answer, and do the credentials work?
+        The answer is shown in plain words, kept on the integration and
+        logged in its chatter (never with a secret)."""
+        self.ensure_one()
+        self.check_access("write")
+        started = time.monotonic()
+        try:
+            answer = self._check_connection()
+        except gateway_base.GatewayError as error:
+            state, message = "failed", error.message
+        except UserError as error:
+            state, message = "failed", error.args[0]
+        else:
+            state, message = "ok", answer
+        elapsed = time.monotonic() - started
+        self.write(
+            {
+                "connection_state": state,
+                "connection_message": message,
+                "connection_checked": fields.Datetime.now(),
+            }
+        )
+        if state == "ok":
+            title = self.env._("Connection works")
+            body = self.env._(
+                "%(answer)s (%(seconds).1f s)", answer=message, seconds=elapsed
+            )
+        else:
+            title = self.env._("Connection failed")
+            body = message
+        self.message_post(
+            body=self.env._("%(title)s: %(body)s", title=title, body=body)
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": title,
+                "message": body,
+                "type": "success" if state == "ok" else "danger",
+                "sticky": state != "ok",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     # Catalog sync (partitions, categories, plans, licences) -----------------
     def action_sync_catalogs(self):
@@ -497,7 +743,7 @@ class IspTelephonyIntegration(models.Model):
             username=self.api_user,
             secret=self._get_secret("api_password"),
             use_tls=self.api_use_tls,
-            timeout=self.api_timeout or 5.0,
+            timeout=self._api_timeout() if self.api_timeout else 5.0,
         )
 
     def _ami_incoming_contexts(self):
@@ -518,7 +764,7 @@ class IspTelephonyIntegration(models.Model):
         default="*.csv",
         tracking=True,
         help="Shell pattern of the CDR files to pick up in the CDR directory "
-        "(e.g. *.csv, cdr_*.txt, Master.csv).",
+        "(e.g. *.csv, cdr_*.txt, Master.csv). Only administrators change it.",
     )
     cdr_next_import = fields.Datetime(
         string="Next CDR Import",
@@ -554,6 +800,15 @@ class IspTelephonyIntegration(models.Model):
         for record in self:
             record.cdr_import_count = counts.get(record, 0)
 
+    @api.constrains("catalogs_from_platform")
+    def _check_partitions_in_beta_mode(self):
+        """Turning Beta mode on makes each partition's allowed categories
+        binding: its blocking categories must be among them."""
+        partitions = self.env["isp.summit.partition"].search(
+            [("integration_id", "in", self.filtered("catalogs_from_platform").ids)]
+        )
+        partitions._check_categories()
+
     def _cdr_layout(self):
         self.ensure_one()
         if self.cdr_layout_id:
@@ -568,44 +823,97 @@ class IspTelephonyIntegration(models.Model):
 
     def _cdr_files(self):
         """Paths of the CDR files waiting in the directory, oldest first."""
+        return self._cdr_scan()[0]
+
+    def _cdr_scan(self):
+        """``(paths, refused runs)``: the regular files of the directory
+        (checked under the CDR root) matching the pattern, oldest first; and
+        a failed run for each symbolic link or other entry that is not a
+        regular file (not read, recorded once)."""
         self.ensure_one()
-        directory = (self.cdr_directory or "").strip()
-        if not directory:
-            return []
-        if not os.path.isdir(directory):
-            raise UserError(
-                self.env._(
-                    "The CDR directory %(dir)s of %(name)s does not exist or is "
-                    "not a directory.",
-                    dir=directory,
-                    name=self.name,
-                )
+        Import = self.env["isp.cdr.import"]
+        if not (self.cdr_directory or "").strip():
+            return [], Import
+        try:
+            folder = self._cdr_folder()
+            files, skipped = cdr_folder.scan(
+                folder,
+                self.cdr_filename_pattern,
+                time.time() - CDR_FILE_SETTLE_SECONDS,
             )
-        pattern = (self.cdr_filename_pattern or "*").strip()
-        settled = time.time() - CDR_FILE_SETTLE_SECONDS
-        found = []
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                if not entry.is_file() or not fnmatch.fnmatch(entry.name, pattern):
-                    continue
-                mtime = entry.stat().st_mtime
-                if mtime <= settled:
-                    found.append((mtime, entry.name, entry.path))
-        return [path for _mtime, _name, path in sorted(found)]
+        except ValidationError as error:
+            raise UserError(error.args[0]) from None
+        except cdr_folder.CdrFolderError as error:
+            raise UserError(self._cdr_folder_message(error)) from None
+        refused = Import
+        for entry, reason in skipped:
+            refused |= Import._record_refused_entry(self, entry.path, reason)
+        return [entry.path for entry in files], refused
 
     def _import_cdr_files(self, commit=False):
-        """Import every waiting file; ``commit`` after each one (cron)."""
+        """Import every waiting file; ``commit`` after each one (cron). A file
+        that fails (unreadable, unexpected error) becomes a failed run and the
+        next file is imported."""
         runs = self.env["isp.cdr.import"]
         for integration in self:
-            paths = integration._cdr_files()
+            paths, refused = integration._cdr_scan()
+            runs |= refused
             if not paths:
                 continue
             layout = integration._cdr_layout()
             for path in paths:
-                runs |= runs._import_file(integration, layout, path)
+                runs |= integration._import_one_cdr_file(layout, path)
                 if commit:
                     _commit(self.env)
         return runs
+
+    def _import_one_cdr_file(self, layout, path):
+        """Import one file in its own savepoint; on any error nothing of it
+        is kept, a failed run says why, and the file stays where it is."""
+        self.ensure_one()
+        Import = self.env["isp.cdr.import"]
+        try:
+            with self.env.cr.savepoint():
+                return Import._import_file(self, layout, path)
+        except Exception as error:
+            _logger.warning(
+                "CDR import of %s: file %s failed", self.name, path, exc_info=True
+            )
+            return self._record_cdr_failure(
+                "file",
+                self.env._(
+                    "The file could not be imported (nothing of it was kept; "
+                    "it stays in the directory): %(kind)s: %(error)s",
+                    kind=type(error).__name__,
+                    error=error,
+                ),
+                file_name=os.path.basename(path),
+                file_path=path,
+            )
+
+    def _record_cdr_failure(self, source, reason, **vals):
+        """A failed import run of this integration, with the reason: shown in
+        the import runs like any other run."""
+        self.ensure_one()
+        name = vals.pop("file_name", None)
+        return self.env["isp.cdr.import"].create(
+            dict(
+                vals,
+                name=name or self.env._("%s: scheduled import", self.name),
+                file_name=name,
+                integration_id=self.id,
+                source=source,
+                state="failed",
+                message=reason,
+                end_time=fields.Datetime.now(),
+            )
+        )
+
+    @staticmethod
+    def _failure_reason(error):
+        if isinstance(error, UserError):
+            return error.args[0]
+        return f"{type(error).__name__}: {error}"
 
     def _callmyway_client(self, **kwargs):
         return CallMyWayClient(self._gateway_config(), **kwargs)
@@ -663,12 +971,40 @@ class IspTelephonyIntegration(models.Model):
         return run
 
     def _import_cdrs(self, commit=False):
-        """Every CDR source of these integrations: files, then the API."""
+        """Every CDR source of these integrations: files, then the API. A
+        source that fails (directory missing or unreadable, API error)
+        becomes a failed run with the reason; the other sources and the
+        other integrations go on."""
         runs = self.env["isp.cdr.import"]
         for integration in self:
-            runs |= integration._import_cdr_files(commit=commit)
+            try:
+                runs |= integration._import_cdr_files(commit=commit)
+            except Exception as error:
+                _logger.warning(
+                    "CDR import of %s: files failed", integration.name, exc_info=True
+                )
+                runs |= integration._record_cdr_failure(
+                    "file",
+                    self.env._(
+                        "The CDR directory could not be read: %s",
+                        self._failure_reason(error),
+                    ),
+                )
             if integration.gateway == "callmyway":
-                runs |= integration._import_callmyway_cdrs()
+                try:
+                    with self.env.cr.savepoint():
+                        runs |= integration._import_callmyway_cdrs()
+                except Exception as error:
+                    _logger.warning(
+                        "CDR import of %s: API failed", integration.name, exc_info=True
+                    )
+                    runs |= integration._record_cdr_failure(
+                        "api",
+                        self.env._(
+                            "The platform's CDR API failed: %s",
+                            self._failure_reason(error),
+                        ),
+                    )
                 if commit:
                     _commit(self.env)
             integration.cdr_last_import = fields.Datetime.now()
@@ -741,12 +1077,25 @@ class IspTelephonyIntegration(models.Model):
                 ("cdr_next_import", "<=", now),
             ]
         )
+        # Files are committed one by one in production: a failure undoes
+        # only the rest of its integration (rollback); in tests, where
+        # nothing is committed, a savepoint does the same.
+        committing = commit and not modules.module.current_test
         for integration in due:
             try:
-                integration._enqueue_cdr_imports()
-            except UserError as error:
-                _logger.warning("CDR import of %s: %s", integration.name, error)
-                integration.message_post(body=error.args[0])
+                with (
+                    contextlib.nullcontext() if committing else self.env.cr.savepoint()
+                ):
+                    integration._enqueue_cdr_imports()
+            except Exception as error:
+                if committing:
+                    self.env.cr.rollback()
+                _logger.exception("CDR import of %s failed", integration.name)
+                reason = self._failure_reason(error)
+                integration._record_cdr_failure("file", reason)
+                integration.message_post(
+                    body=self.env._("The scheduled CDR import failed: %s", reason)
+                )
             integration.cdr_next_import = integration._next_cdr_import(
                 integration.cdr_next_import or now
             )
@@ -791,6 +1140,18 @@ class IspTelephonyIntegration(models.Model):
         by hand, moved) is nothing to do."""
         self.ensure_one()
         integration = self.sudo()
+        # The folder is checked again when the job runs: its settings (or
+        # the CDR root) may have changed since the file was queued; a path
+        # no longer in the integration's folder under the root is not read.
+        if os.path.realpath(os.path.dirname(path)) != integration._cdr_folder():
+            raise UserError(
+                self.env._(
+                    "The file %(file)s is not in the CDR directory of %(name)s "
+                    "any more: it was not read.",
+                    file=path,
+                    name=integration.name,
+                )
+            )
         if not os.path.isfile(path):
             return self.env._("Nothing to do: the file is no longer there.")
         run = (

@@ -3,10 +3,16 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import destination as dest
 from ..tools import rating
 
 # Fields of the plan whose change alters the price of calls already rated.
 RATING_FIELDS = frozenset({"min_billable_seconds", "currency_id", "active"})
+# Destination classes the fraud guard watches on a new plan: where a hijacked
+# line makes its money.
+FRAUD_DEFAULT_CLASSES = frozenset(
+    {dest.INTERNATIONAL, dest.NON_GEOGRAPHIC, dest.LOCAL_MOBILE, dest.NATIONAL_MOBILE}
+)
 
 
 class IspTelephonyPlan(models.Model):
@@ -59,14 +65,63 @@ class IspTelephonyPlan(models.Model):
     line_ids = fields.One2many("isp.sip.line", "billing_plan_id", string="Lines")
     line_count = fields.Integer(compute="_compute_line_count")
     description = fields.Text()
+    # Spend control (issue 14)
+    credit_limit = fields.Monetary(
+        string="Credit Limit per Cycle",
+        tracking=True,
+        help="Default credit limit of the plan's lines: the most a line may "
+        "spend on rated calls in one billing cycle before it is partially "
+        "blocked (receives calls, emergency numbers still work). 0: unlimited. "
+        "Changing it sets the limit of every line on the plan.",
+    )
+    fraud_hour_limit = fields.Monetary(
+        string="Fraud Guard: Spend per Hour",
+        tracking=True,
+        help="The most a line may spend in any rolling hour on the costly "
+        "destination classes below; beyond it the line is blocked at once and "
+        "the telephony managers are alerted. 0: no hourly guard.",
+    )
+    fraud_class_ids = fields.Many2many(
+        "isp.telephony.destination.class",
+        "isp_telephony_plan_fraud_class_rel",
+        "plan_id",
+        "class_id",
+        string="Costly Destinations",
+        default=lambda self: self._default_fraud_classes(),
+        help="Destination classes watched by the fraud guard.",
+    )
+    fraud_max_simultaneous = fields.Integer(
+        string="Fraud Guard: Simultaneous Costly Calls",
+        tracking=True,
+        help="The most calls to costly destinations a line may have at the "
+        "same moment, as seen in its CDRs; beyond it the line is blocked. "
+        "0: not checked.",
+    )
 
     _sql_constraints = [
+        (
+            "spend_limits_positive",
+            (
+                "CHECK(credit_limit >= 0 AND fraud_hour_limit >= 0 "
+                "AND fraud_max_simultaneous >= 0)"
+            ),
+            (
+                "Credit limit, fraud guard spend and simultaneous calls cannot "
+                "be negative."
+            ),
+        ),
         (
             "min_billable_positive",
             "CHECK(min_billable_seconds >= 0)",
             "The minimum billable seconds cannot be negative.",
         ),
     ]
+
+    @api.model
+    def _default_fraud_classes(self):
+        return self.env["isp.telephony.destination.class"].search(
+            [("code", "in", list(FRAUD_DEFAULT_CLASSES))]
+        )
 
     @api.depends("line_ids")
     def _compute_line_count(self):
@@ -126,6 +181,14 @@ class IspTelephonyPlan(models.Model):
             or "bucket_ids" in vals
         ):
             self._rerate()
+        if "credit_limit" in vals:
+            # The lines' limits follow (computed); check them against it now.
+            lines = (
+                self.env["isp.sip.line"]
+                .sudo()
+                .search([("billing_plan_id", "in", self.ids)])
+            )
+            self.env["isp.telephony.spend"]._check_spend(lines.ids)
         return res
 
     def _rerate(self):

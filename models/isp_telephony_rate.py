@@ -15,6 +15,7 @@ class IspTelephonyRate(models.Model):
     _inherit = ["isp.telephony.plan.part.mixin"]
     _description = "Telephony Rate"
     _order = "plan_id, sequence, prefix, id"
+    _rec_names_search = ["name", "prefix"]
 
     plan_id = fields.Many2one(
         "isp.telephony.plan", required=True, ondelete="cascade", index=True

@@ -5,7 +5,7 @@ from odoo.exceptions import ValidationError
 
 from odoo.addons.base.models.res_partner import _tz_get
 
-from ..tools import blocking
+from ..tools import blocking, spend
 
 
 class ResCompany(models.Model):
@@ -37,6 +37,21 @@ class ResCompany(models.Model):
         help="When off, contracts blocked manually or automatically are left "
         "out of the recurring invoicing until they are released.",
     )
+    # Customer notices and spend control (issue 14)
+    telephony_notice_days = fields.Integer(
+        string="Notice Period (days)",
+        default=15,
+        help="Days between the overdue notice emailed to the customer and the "
+        "earliest partial suspension: no suspension happens before the "
+        "customer was notified and this period has passed.",
+    )
+    telephony_credit_warning_percent = fields.Float(
+        string="Credit Warning At (%)",
+        default=spend.DEFAULT_WARNING_PERCENT,
+        digits=(5, 2),
+        help="Share of a line's credit limit at which the customer is emailed "
+        "and the contract's responsible gets an activity.",
+    )
 
     # Telephony billing (issue 5)
     telephony_separate_invoice = fields.Boolean(
@@ -66,5 +81,22 @@ class ResCompany(models.Model):
                         "Blocking thresholds of %(company)s: %(error)s",
                         company=company.name,
                         error=str(exc),
+                    )
+                ) from exc
+
+    @api.constrains("telephony_notice_days", "telephony_credit_warning_percent")
+    def _check_telephony_spend_settings(self):
+        for company in self:
+            if company.telephony_notice_days < 0:
+                raise ValidationError(
+                    self.env._("The notice period cannot be negative.")
+                )
+            try:
+                spend.check_warning_percent(company.telephony_credit_warning_percent)
+            except ValueError as exc:
+                raise ValidationError(
+                    self.env._(
+                        "The credit warning share must be above 0 and at most "
+                        "100 percent of the limit."
                     )
                 ) from exc

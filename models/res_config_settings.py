@@ -24,3 +24,9 @@ class ResConfigSettings(models.TransientModel):
     telephony_timezone = fields.Selection(
         related="company_id.telephony_timezone", readonly=False
     )
+    telephony_notice_days = fields.Integer(
+        related="company_id.telephony_notice_days", readonly=False
+    )
+    telephony_credit_warning_percent = fields.Float(
+        related="company_id.telephony_credit_warning_percent", readonly=False
+    )

@@ -1,6 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 from ..tools import phone
 
@@ -30,6 +31,17 @@ class ResPartner(models.Model):
             country = (partner.country_id.code or default).upper()
             partner.isp_phone_e164 = phone.to_e164(partner.phone, country) or False
             partner.isp_mobile_e164 = phone.to_e164(partner.mobile, country) or False
+
+    def write(self, vals):
+        # The keys incoming calls are matched on follow the phone and mobile:
+        # written directly, they would pop the wrong contact up.
+        if not self.env.su and {"isp_phone_e164", "isp_mobile_e164"}.intersection(vals):
+            raise AccessError(
+                self.env._(
+                    "The E.164 phone and mobile follow the Phone and Mobile fields."
+                )
+            )
+        return super().write(vals)
 
     @api.model
     def _isp_match_domain(self, e164):

@@ -19,9 +19,9 @@ CONF="$WORK_DIR/bench-$DB.conf"
 SCRIPT="$REPO_DIR/benchmarks/$NAME.py"
 [ -f "$SCRIPT" ] || die "no benchmark $SCRIPT"
 
-check_odoo
-ensure_python_deps
-ensure_postgres
+step "Odoo 18.0" ensure_odoo
+step "Python packages and OCA addons" ensure_python_deps
+step "PostgreSQL" ensure_postgres
 write_config "$CONF"
 if module_installed "$DB"; then
     odoo_bin -c "$CONF" -d "$DB" -u "$ADDON_NAME" --stop-after-init --log-level=warn

@@ -17,6 +17,10 @@ class BlockingCase(TelephonyCase):
                 "telephony_partial_block_days": 15,
                 "telephony_full_block_days": 30,
                 "telephony_blocked_keep_invoicing": True,
+                # The notice goes out with the first evaluation that sees the
+                # debt; these tests are about the thresholds, not the notice
+                # period (tests/test_spend_notices.py is).
+                "telephony_notice_days": 0,
             }
         )
         cls.product = cls.env["product.product"].create(

@@ -8,7 +8,11 @@ import os
 import shutil
 import tempfile
 import time
+from unittest.mock import patch
 
+from odoo.tools import config
+
+from ..tools import cdr_folder
 from .common import TelephonyCase
 
 
@@ -49,8 +53,14 @@ class CdrCase(TelephonyCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.directory = tempfile.mkdtemp(prefix="isp_cdr_test_")
-        cls.addClassCleanup(shutil.rmtree, cls.directory, True)
+        # The CDR root of the server's configuration: a temporary folder,
+        # with the integration's directory inside it.
+        cls.cdr_root = tempfile.mkdtemp(prefix="isp_cdr_root_")
+        cls.addClassCleanup(shutil.rmtree, cls.cdr_root, True)
+        cls.startClassPatcher(
+            patch.dict(config.options, {cdr_folder.ROOT_OPTION: cls.cdr_root})
+        )
+        cls.directory = tempfile.mkdtemp(prefix="isp_cdr_test_", dir=cls.cdr_root)
         cls.pbx = cls.env["isp.telephony.integration"].create(
             {
                 "name": "Asterisk BH",

@@ -240,10 +240,11 @@ class TestBilling(BillingCase):
             .decode()
         )
         self.assertIn("Call statement", html)
-        self.assertIn("10/02/2026 - 09/03/2026", html)
+        # An English-speaking customer: the en_US date format.
+        self.assertIn("02/10/2026 - 03/09/2026", html)
         self.assertIn("(31) 3333-4444", html)
         # Local midnight: the first call at 03:00 UTC is 00:00 in São Paulo.
-        self.assertIn("10/02/2026 00:00:00", html)
+        self.assertIn("02/10/2026 00:00:00", html)
         values = self.env[
             "report.isp_telephony.report_call_statement"
         ]._get_report_values(move.ids)

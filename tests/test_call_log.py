@@ -231,7 +231,7 @@ class TestCallLog(CallSetupMixin, TransactionCase):
             self.env["isp.call.log"].with_user(self.agent_user).get_my_active_calls()
         )
         self.assertEqual(len(calls), 1)
-        self.assertEqual(calls[0]["number_display"], "+55 31 3500-1000")
+        self.assertEqual(calls[0]["number_display"], "(31) 3500-1000")
         self.assertEqual(
             self.env["isp.call.log"].with_user(self.other_user).get_my_active_calls(),
             [],

@@ -260,8 +260,9 @@ class TestCdrFileImport(JobsMixin, CdrCase):
 
     def test_missing_directory_is_an_error(self):
         self.pbx.cdr_directory = os.path.join(self.directory, "nope")
-        with self.assertRaisesRegex(Exception, "does not exist"):
-            self.pbx._import_cdrs()
+        run = self.pbx._import_cdrs()
+        self.assertEqual(run.state, "failed")
+        self.assertIn("does not exist", run.message)
 
     def test_summit_csv_layout(self):
         header = (

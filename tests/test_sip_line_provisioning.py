@@ -104,7 +104,11 @@ class TestSipLineProvisioning(SummitLoopbackCase):
                     }
                 ),
                 Command.create(
-                    {"number_id": self.number("+553135000004").id, "priority": 3}
+                    {
+                        "number_id": self.number("+553135000004").id,
+                        "priority": 3,
+                        "port": 0,
+                    }
                 ),
             ]
         )
@@ -287,10 +291,10 @@ class TestSipLineProvisioning(SummitLoopbackCase):
 
     def test_timeout_then_retry_creates_no_second_terminal(self):
         self.set_max_attempts(1)
-        self.integration.api_timeout = 0.3
+        self.integration.api_timeout = 1.0  # the smallest allowed
         line = self.make_line()
         # Summit creates the line but every answer comes too late.
-        self.server.delay_next(1.0, times=3, method="POST")
+        self.server.delay_next(2.0, times=3, method="POST")
         line.action_activate()
         self.run_jobs()
         self.assertEqual(line.state, "error")
@@ -300,7 +304,7 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         posts = self.server_requests("POST")
         self.assertEqual({p.headers["idempotency-key"] for p in posts}, {line.uuid})
 
-        self.integration.api_timeout = 2.0
+        self.integration.api_timeout = 3.0
         line.action_retry()
         self.run_jobs()
         self.assertEqual(line.state, "active")
@@ -400,13 +404,13 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         """Activation timed out (Odoo has no terminal) but the platform made
         the line: cancelling looks it up by key and removes it."""
         self.set_max_attempts(1)
-        self.integration.api_timeout = 0.3
+        self.integration.api_timeout = 1.0  # the smallest allowed
         line = self.make_line()
-        self.server.delay_next(1.0, times=3, method="POST")
+        self.server.delay_next(2.0, times=3, method="POST")
         line.action_activate()
         self.run_jobs()
         self.assertEqual((line.state, line.terminal), ("error", False))
-        self.integration.api_timeout = 2.0
+        self.integration.api_timeout = 3.0
         line.action_cancel()
         self.run_jobs()
         self.assertEqual(line.state, "cancelled")

@@ -1,15 +1,19 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
 import os
 from datetime import datetime, time, timedelta, timezone
+from time import monotonic as time_monotonic
 from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 from odoo.tests import HttpCase, tagged
 
 from ..gateways.callmyway import LIMITER
-from .call_common import CallSetupMixin
+from .call_common import CallSetupMixin, cmw_body
 from .loopback.callmyway_server import CallMyWayServer
+
+_logger = logging.getLogger(__name__)
 
 # Shared with static/tests/tours/isp_telephony_tours.js.
 TOUR_SECRET = "tour-secret-123"
@@ -50,6 +54,53 @@ class TestAgentTours(CallSetupMixin, HttpCase):
         )
         self.assertEqual(log.notes, "Asked about the invoice")
         self.assertTrue(log.documented)
+
+    def _post_cmw(self, action, callid, ani, when):
+        body = cmw_body(
+            action,
+            callid=callid,
+            ani=ani,
+            detect_time=when,
+            connect_time=when if action == "callEnd" else "1970-01-01 00:00:00",
+            disconnect_time=when if action == "callEnd" else "",
+            duration="12" if action == "callEnd" else "0",
+        )
+        response = self.url_open(
+            f"/isp_telephony/webhook/{self.calls_integration.id}?token={TOUR_SECRET}",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(response.json(), {"ack": "ok"})
+
+    def test_burst_of_events_keeps_the_panel_calm(self):
+        """250 calls start and end through the webhook (500 events), then
+        the customer calls; in the browser 500 more notifications flood the
+        panel: the ringing call stays on top and is answered, the ended
+        calls collapse and one click clears them."""
+        when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        started = time_monotonic()
+        for i in range(250):
+            ani = f"5531350{20000 + i:05d}"
+            self._post_cmw("callStart", f"burst-{i}", ani, when)
+            self._post_cmw("callEnd", f"burst-{i}", ani, when)
+        _logger.info("500 webhook events in %.1f s", time_monotonic() - started)
+        self._post_cmw("callStart", "burst-live", "553135001000", when)
+        self.start_tour(
+            "/odoo", "isp_telephony_call_panel_burst", login=self.agent_user.login
+        )
+        Log = self.env["isp.call.log"]
+        burst = Log.search(
+            [("call_id", "=like", "burst-%"), ("call_id", "!=", "burst-live")]
+        )
+        self.assertEqual(len(burst), 250)
+        self.assertEqual(set(burst.mapped("state")), {"ended"})
+        # Cleared from the panel, still in the Call Log as not documented.
+        self.assertTrue(all(burst.mapped("panel_closed")))
+        self.assertFalse(any(burst.mapped("documented")))
+        live = Log.search([("call_id", "=", "burst-live")])
+        self.assertEqual(live.partner_id, self.partner_one)
+        self.assertTrue(live.documented)
+        self.assertEqual(live.notes, "Called during the storm")
 
 
 @tagged("post_install", "-at_install")

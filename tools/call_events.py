@@ -12,8 +12,9 @@ Plain Python, no Odoo.
 
 import hmac
 import json
+import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 START = "start"
@@ -36,6 +37,14 @@ CALLMYWAY_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 # connect_time with this value means the call never connected.
 CALLMYWAY_NOT_CONNECTED = "1970-01-01 00:00:00"
 MAX_FIELD_LENGTH = 256
+# Bounds of what a call event may say; anything outside is refused (400)
+# before it reaches the database. No call lasts a week; a platform's clock
+# may run a little ahead of ours, not a day; no platform predates 2000.
+MAX_DURATION = 7 * 24 * 3600
+MIN_TIME = datetime(2000, 1, 1)
+MAX_CLOCK_AHEAD = timedelta(days=1)
+# data.variables: a small object of text values (channel variables).
+MAX_VARIABLES = 32
 
 
 @dataclass
@@ -88,16 +97,22 @@ def _zone(tz):
         raise WebhookError(f"unknown time zone {tz!r}") from None
 
 
-def to_naive_utc(value, tz="UTC"):
+def to_naive_utc(value, tz="UTC", now=None):
     """``YYYY-MM-DD HH:MM:SS`` in ``tz`` as a naive UTC datetime.
-    Empty or the 1970 placeholder give None."""
+    Empty or the 1970 placeholder give None. A time before 2000 or more
+    than a day ahead of ``now`` (naive UTC; default the current time) is
+    refused."""
     if not value or value == CALLMYWAY_NOT_CONNECTED:
         return None
     try:
         local = datetime.strptime(value, CALLMYWAY_TIME_FORMAT)
-    except (TypeError, ValueError):
+        utc = local.replace(tzinfo=_zone(tz)).astimezone(timezone.utc)
+    except (TypeError, ValueError, OverflowError):
         raise WebhookError(f"bad time {str(value)[:40]!r}") from None
-    return local.replace(tzinfo=_zone(tz)).astimezone(timezone.utc).replace(tzinfo=None)
+    utc = utc.replace(tzinfo=None)
+    if utc < MIN_TIME or utc > (now or _utcnow()) + MAX_CLOCK_AHEAD:
+        raise WebhookError(f"time out of range {str(value)[:40]!r}")
+    return utc
 
 
 def _text(data, key, required=False):
@@ -118,13 +133,37 @@ def _duration(data):
     value = data.get("duration")
     if value in (None, ""):
         return 0
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise WebhookError("field data.duration must be a number")
     try:
-        seconds = int(float(value))
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         raise WebhookError("field data.duration must be a number") from None
-    if seconds < 0:
+    if not math.isfinite(number):
+        raise WebhookError("field data.duration must be a finite number")
+    if number < 0:
         raise WebhookError("field data.duration is negative")
-    return seconds
+    if number > MAX_DURATION:
+        raise WebhookError(f"field data.duration is over {MAX_DURATION} seconds")
+    return int(number)
+
+
+def _variables(data):
+    """``data.variables``: absent, or an object of at most MAX_VARIABLES
+    short text values (channel variables such as ISP_CALL_LOG_ID)."""
+    value = data.get("variables")
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise WebhookError("field data.variables must be an object")
+    if len(value) > MAX_VARIABLES:
+        raise WebhookError("field data.variables has too many entries")
+    out = {}
+    for key in value:
+        if len(key) > MAX_FIELD_LENGTH:
+            raise WebhookError("a name in data.variables is too long")
+        out[key] = _text(value, key)
+    return out
 
 
 def parse_callmyway_webhook(body, max_bytes=65536, tz="UTC", now=None):
@@ -164,10 +203,12 @@ def parse_callmyway_webhook(body, max_bytes=65536, tz="UTC", now=None):
     if direction is None:
         raise WebhookError(f"unknown call type {values['type'][:40]!r}")
 
-    detected = to_naive_utc(_text(data, "detect_time"), tz)
-    connected = to_naive_utc(_text(data, "connect_time"), tz)
-    disconnected = to_naive_utc(_text(data, "disconnect_time"), tz)
+    clock = (now or _utcnow)()
+    detected = to_naive_utc(_text(data, "detect_time"), tz, clock)
+    connected = to_naive_utc(_text(data, "connect_time"), tz, clock)
+    disconnected = to_naive_utc(_text(data, "disconnect_time"), tz, clock)
     duration = _duration(data)
+    variables = _variables(data)
     if action == "callEnd" and connected is None:
         # Never connected: whatever CallMyWay counted was ringing time.
         duration = 0
@@ -176,7 +217,10 @@ def parse_callmyway_webhook(body, max_bytes=65536, tz="UTC", now=None):
     else:
         timestamp = disconnected or detected
     if timestamp is None:
-        timestamp = (now or _utcnow)()
+        timestamp = clock
+    raw = dict(data)
+    if variables or "variables" in raw:
+        raw["variables"] = variables
     return CallEvent(
         action=CALLMYWAY_ACTIONS[action],
         call_id=values["callid"],
@@ -186,7 +230,7 @@ def parse_callmyway_webhook(body, max_bytes=65536, tz="UTC", now=None):
         endpoint=values["endpoint_id"],
         timestamp=timestamp,
         duration=duration,
-        raw=dict(data),
+        raw=raw,
     )
 
 

@@ -33,7 +33,7 @@ from itertools import chain
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
-from . import phone
+from . import phone, safe_text
 from .cdr_layouts import (
     ASTERISK_MASTER_CSV,
     COLUMN_FIELDS,
@@ -314,6 +314,33 @@ def _digits(text):
 def _own_area(e164, default):
     """The DDD of a Brazilian E.164 number, else ``default``."""
     return e164[3:5] if e164[:3] == "+55" and e164[3:5] in _DDD else default
+
+
+# First characters of a spreadsheet formula, as a set ("" is not in it).
+_FORMULA_FIRST = frozenset(safe_text.FORMULA_START)
+
+
+def _check_texts(ani, dnis, route_name, account_code, terminal):
+    """Reject a row whose numbers are not numbers, or whose short texts a
+    spreadsheet would run as formulas (tools/safe_text.py): a caller chooses
+    their caller ID, and these columns are exported by users."""
+    if not (ani.isdigit() or not ani):
+        problem = safe_text.number_problem(ani)
+        if problem:
+            raise _Reject(f"caller number (ANI) {problem}")
+    if not (dnis.isdigit() or not dnis):
+        problem = safe_text.number_problem(dnis)
+        if problem:
+            raise _Reject(f"called number (DNIS) {problem}")
+    for what, text in (
+        ("route name", route_name),
+        ("account code", account_code),
+        ("terminal", terminal),
+    ):
+        if text[:1] in _FORMULA_FIRST:
+            problem = safe_text.formula_problem(text.strip())
+            if problem:
+                raise _Reject(f"{what} {problem}")
 
 
 def normalise_number(raw, country="BR", area_code=None):
@@ -649,6 +676,12 @@ def _row_parser(layout, index, width):  # noqa: C901 - compiled once per file
             cost = fee = rate = None
         ani = row[i_ani].strip()
         dnis = row[i_dnis].strip()
+        if not (ani.isdigit() and dnis.isdigit()) or (
+            row[i_rname][:1] in _FORMULA_FIRST
+            or row[i_acct][:1] in _FORMULA_FIRST
+            or row[i_term][:1] in _FORMULA_FIRST
+        ):
+            _check_texts(ani, dnis, row[i_rname], row[i_acct], row[i_term])
         # A local number takes the DDD of the line at the other end.
         if direction == "in":
             dnis_e164 = e164(dnis, area)
@@ -997,6 +1030,7 @@ def _from_callmyway(item, raw, tz, country, area_code):  # noqa: C901
     area = _digits(area_code)
     ani = _cmw_text(item, "ani")
     dnis = _cmw_text(item, "dnis")
+    _check_texts(ani, dnis, _cmw_text(item, "route_name"), "", "")
     if direction == "in":
         dnis_e164 = e164(dnis, area)
         ani_e164 = e164(ani, _own_area(dnis_e164, area))

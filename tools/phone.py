@@ -275,6 +275,23 @@ def format_international(e164):
     )
 
 
+def format_display(e164, country="BR", raw=""):
+    """How a person of ``country`` reads the number: its national form for a
+    number of that country, ``(11) 3500-0012``, the international one for
+    any other, ``+1 212-555-0100``; what was received when it is no E.164."""
+    if not e164:
+        return raw or ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    if phonenumbers.region_code_for_number(number) == country:
+        form = phonenumbers.PhoneNumberFormat.NATIONAL
+    else:
+        form = phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, form)
+
+
 def dial_string(raw, country="BR", area_code=None, outside_prefix="", csp=""):
     """What a PBX in ``country``/``area_code`` dials to reach ``raw``.
 

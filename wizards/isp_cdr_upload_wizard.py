@@ -4,7 +4,7 @@ import base64
 import io
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 class IspCdrUploadWizard(models.TransientModel):
@@ -43,6 +43,17 @@ class IspCdrUploadWizard(models.TransientModel):
     def action_import(self):
         self.ensure_one()
         self.env["isp.cdr.import"].check_access("create")
+        # Before the sudo(): the integration and the layout are the user's to
+        # see (record rules: the companies of the request).
+        self.integration_id.check_access("read")
+        self.layout_id.check_access("read")
+        if self.integration_id.company_id not in self.env.companies:
+            raise AccessError(
+                self.env._(
+                    "The integration %s belongs to a company you are not working in.",
+                    self.integration_id.name,
+                )
+            )
         data = base64.b64decode(self.file or b"")
         if not data:
             raise UserError(self.env._("The file is empty."))

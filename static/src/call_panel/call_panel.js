@@ -8,6 +8,7 @@
 import { Component, useState } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { useService } from "@web/core/utils/hooks";
+import { isLive } from "./call_panel_state";
 
 export class CallPanel extends Component {
     static template = "isp_telephony.CallPanel";
@@ -17,7 +18,25 @@ export class CallPanel extends Component {
         this.orm = useService("orm");
         this.notification = useService("notification");
         this.action = useService("action");
-        this.ui = useState({ saving: false, folded: false });
+        this.ui = useState({ saving: false });
+    }
+
+    get live() {
+        return isLive(this.props.call);
+    }
+
+    // Live calls open, ended calls collapsed, unless the agent chose.
+    get folded() {
+        const folded = this.props.call.folded;
+        return folded === null || folded === undefined ? !this.live : folded;
+    }
+
+    get foldTitle() {
+        return this.folded ? _t("Open") : _t("Fold");
+    }
+
+    toggleFold() {
+        this.props.call.folded = !this.folded;
     }
 
     get data() {
@@ -144,9 +163,32 @@ export class CallPanelContainer extends Component {
     setup() {
         this.panels = useState(useService("isp_telephony_call_panel").state);
         this.service = useService("isp_telephony_call_panel");
+        this.action = useService("action");
+    }
+
+    get liveCalls() {
+        return this.panels.calls.filter(isLive);
+    }
+
+    get endedCalls() {
+        return this.panels.calls.filter((call) => !isLive(call));
+    }
+
+    get endedCount() {
+        return this.endedCalls.length + this.panels.moreEnded;
     }
 
     close(id) {
         this.service.remove(id);
+    }
+
+    async clearEnded() {
+        await this.service.clearEnded();
+    }
+
+    openUndocumented() {
+        this.action.doAction("isp_telephony.action_isp_call_log", {
+            additionalContext: { search_default_my_calls: 1, search_default_undocumented: 1 },
+        });
     }
 }

@@ -2,66 +2,78 @@
 // Copyright 2026 isp_telephony authors
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 //
-// Keeps the agent's live calls: pushed by the server on the bus
-// ("isp_telephony/call", see isp.call.log._notify_agent) and, after a page
-// load or a bus reconnection, fetched again (get_my_active_calls) so that a
+// Keeps the agent's calls for the call panel: pushed by the server on the
+// bus ("isp_telephony/call", see isp.call.log._notify_agent) and, after a
+// page load or a bus reconnection, fetched again (get_my_panels) so that a
 // panel is never lost.
+//
+// Calm under load: events are applied in batches (one render per batch, not
+// one per event); live calls come first; only the latest ended calls are
+// kept (collapsed), the others wait in the Call Log as Not Documented.
 
 import { reactive } from "@odoo/owl";
 import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
 import { CallPanelContainer } from "./call_panel";
+import { BATCH_DELAY, isLive, mergeCalls } from "./call_panel_state";
 
 export const BUS_TYPE = "isp_telephony/call";
-
 export const callPanelService = {
     dependencies: ["bus_service", "orm"],
     start(env, { bus_service, orm }) {
-        const state = reactive({ calls: [], outcomes: [], enabled: false });
+        const state = reactive({ calls: [], outcomes: [], enabled: false, moreEnded: 0 });
         // Panels the agent saved or closed in this tab: a late refresh or a
         // repeated notification does not bring them back.
         const closed = new Set();
+        // Ended calls pushed out of the panel by newer ones.
+        const dropped = new Set();
+        let pending = new Map();
+        let timer = null;
 
-        function upsert(payload) {
-            if (closed.has(payload.id)) {
-                return;
-            }
-            const call = state.calls.find((c) => c.data.id === payload.id);
-            if (call) {
-                call.data = payload;
-            } else {
-                state.calls.push({ data: payload, form: newForm(payload) });
-            }
+        function apply(payloads) {
+            const skip = new Set([...closed, ...dropped]);
+            const result = mergeCalls(state.calls, payloads, { skip });
+            result.dropped.forEach((id) => dropped.add(id));
+            state.moreEnded += result.dropped.length;
+            state.calls = result.calls;
         }
 
-        function newForm(payload) {
-            return {
-                outcome_id: payload.outcome_id || false,
-                notes: "",
-                contract_id: (payload.contract && payload.contract.id) || false,
-                activity_summary: "",
-                activity_date: "",
-                add_charge: false,
-                search: "",
-                results: [],
-                new_name: "",
-            };
+        function flush() {
+            timer = null;
+            const payloads = [...pending.values()];
+            pending = new Map();
+            apply(payloads);
+        }
+
+        function upsert(payload) {
+            // The latest event of a call wins; a burst is one render.
+            pending.set(payload.id, payload);
+            if (!timer) {
+                timer = setTimeout(flush, BATCH_DELAY);
+            }
         }
 
         function remove(id) {
             closed.add(id);
-            const index = state.calls.findIndex((c) => c.data.id === id);
-            if (index >= 0) {
-                state.calls.splice(index, 1);
-            }
+            pending.delete(id);
+            state.calls = state.calls.filter((c) => c.data.id !== id);
+        }
+
+        async function clearEnded() {
+            const ended = state.calls.filter((call) => !isLive(call));
+            ended.forEach((call) => closed.add(call.data.id));
+            state.calls = state.calls.filter(isLive);
+            state.moreEnded = 0;
+            return orm.call("isp.call.log", "action_panel_clear_ended", []);
         }
 
         async function refresh() {
             if (!state.enabled) {
                 return;
             }
-            const calls = await orm.call("isp.call.log", "get_my_active_calls", []);
-            calls.forEach(upsert);
+            const panels = await orm.call("isp.call.log", "get_my_panels", []);
+            apply(panels.calls);
+            state.moreEnded = Math.max(state.moreEnded, panels.more_ended);
         }
 
         async function init() {
@@ -84,7 +96,7 @@ export const callPanelService = {
             Component: CallPanelContainer,
         });
         init();
-        return { state, upsert, remove, refresh };
+        return { state, upsert, remove, refresh, clearEnded, flush };
     },
 };
 
