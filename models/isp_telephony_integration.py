@@ -1115,7 +1115,21 @@ class IspTelephonyIntegration(models.Model):
         self.ensure_one()
         channel = self._cdr_import_channel()
         jobs = []
-        for path in self._cdr_files():
+        try:
+            paths = self._cdr_files()
+        except Exception as error:
+            # An unreadable directory is a failed run with the reason; the
+            # API window of the integration is queued all the same.
+            _logger.warning("CDR import of %s: files failed", self.name, exc_info=True)
+            self._record_cdr_failure(
+                "file",
+                self.env._(
+                    "The CDR directory could not be read: %s",
+                    self._failure_reason(error),
+                ),
+            )
+            paths = []
+        for path in paths:
             delayable = self.with_delay(
                 channel=channel,
                 identity_key=f"isp.telephony.integration({self.id}).cdr_file:{path}",
@@ -1154,11 +1168,10 @@ class IspTelephonyIntegration(models.Model):
             )
         if not os.path.isfile(path):
             return self.env._("Nothing to do: the file is no longer there.")
-        run = (
-            self.env["isp.cdr.import"]
-            .sudo()
-            ._import_file(integration, integration._cdr_layout(), path)
-        )
+        # A file that cannot be imported (unreadable, unexpected error) is a
+        # failed run with the reason; nothing of it is kept and it stays in
+        # the directory, so the next scheduled import queues it again.
+        run = integration._import_one_cdr_file(integration._cdr_layout(), path)
         integration.cdr_last_import = fields.Datetime.now()
         return self.env._(
             "%(run)s: %(state)s", run=run.display_name, state=run.state or ""
@@ -1180,7 +1193,22 @@ class IspTelephonyIntegration(models.Model):
         """Import the next API window of the platform (queue job)."""
         self.ensure_one()
         integration = self.sudo()
-        run = integration._import_callmyway_cdrs()
+        # A failing API is a failed API run with the reason; the watermark
+        # stays, so the next window asks again from the same point.
+        try:
+            with self.env.cr.savepoint():
+                run = integration._import_callmyway_cdrs()
+        except Exception as error:
+            _logger.warning(
+                "CDR import of %s: API failed", integration.name, exc_info=True
+            )
+            run = integration._record_cdr_failure(
+                "api",
+                self.env._(
+                    "The platform's CDR API failed: %s",
+                    self._failure_reason(error),
+                ),
+            )
         integration.cdr_last_import = fields.Datetime.now()
         return self.env._(
             "%(run)s: %(state)s", run=run.display_name, state=run.state or ""
