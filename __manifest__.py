@@ -16,6 +16,10 @@
         "phone_validation",
         # OCA termination (is_terminated) drives the Cancelled service status
         "contract_termination",
+        # OCA queue_job runs platform operations and imports in the background
+        "queue_job",
+        # OCA contract's invoicing as jobs (system parameter contract.queue.job)
+        "contract_queue_job",
     ],
     "uninstall_hook": "uninstall_hook",
     "external_dependencies": {"python": ["phonenumbers", "requests", "panoramisk"]},
@@ -25,6 +29,7 @@
         "security/isp_telephony_rules.xml",
         "security/isp_telephony_portal_security.xml",
         "data/ir_cron.xml",
+        "data/queue_job_data.xml",
         "data/isp_cdr_layout_data.xml",
         "views/isp_telephony_integration_views.xml",
         "views/isp_number_range_views.xml",
@@ -37,7 +42,7 @@
         "views/res_config_settings_views.xml",
         "views/isp_sip_line_views.xml",
         "views/isp_sip_line_did_views.xml",
-        "views/isp_provisioning_job_views.xml",
+        "views/queue_job_views.xml",
         "views/isp_provisioning_batch_views.xml",
         "views/isp_number_assignment_views.xml",
         "views/contract_contract_views.xml",

@@ -285,7 +285,8 @@ def main(argv=None):
         )
         unrated, rated = env.cr.fetchone()
         env.cr.execute(
-            "SELECT count(*) FROM isp_provisioning_job WHERE state = 'pending'"
+            "SELECT count(*) FROM queue_job"
+            " WHERE state = 'pending' AND isp_sip_line_id IS NOT NULL"
         )
         pending_jobs = env.cr.fetchone()[0]
         report(

@@ -1,38 +1,41 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Provision 1,000 SIP lines (one per contract) through the background queue
+"""Provision 1,000 SIP lines (one per contract) through OCA queue_job jobs
 against the loopback Summit server, the way production does it: the contract
-list's server action queues a batch, then the cron claims jobs, commits, calls
-the platform with no transaction open, stores each result and commits.
+list's action queues one activation job per line and commits; an Odoo server
+started here with queue_job loaded server-wide runs them through its job
+runner (HTTP /queue_job/runjob), on the platform's channel.
+
+Baseline, measured in the same run on the same copy: the same job method
+called in a loop in this process, committing after each line, without the
+job runner (what one worker does with no queue at all).
 
 It works on a throw-away copy of an installed database (``createdb -T``), so
 the source database is left as it was; the copy is dropped at the end unless
-``--keep``. While the server answers, a monitor connection samples
-``pg_stat_activity`` for transactions of the copy left open ("idle in
-transaction"): the benchmark fails if it ever sees one.
+``--keep``. The last line printed is a JSON object::
 
-The last line printed is a JSON object::
-
-    {"bench": "provisioning", "lines": N, "seconds": s, "lines_per_s": N / s,
-     "enqueue_seconds": e, "requests": r, "open_transaction_samples": 0, ...}
+    {"bench": "provisioning", "lines": N, "seconds": s,
+     "provisioning_lines_per_s": N / s, "baseline_lines_per_s": b, ...}
 
 Run it through the benchmark harness::
 
-    scripts/bench.sh provisioning [--lines 1000] [--keep]
+    scripts/bench.sh provisioning [--lines 1000] [--capacity 2] [--workers 0]
 """
 
 import os
+import socket
+import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from odoo_env import database_parser, report
 
-# Sample the database every this many requests (a query per request would
-# slow the server more than the benchmark measures).
-SAMPLE_EVERY = 5
+# Lines activated inline for the baseline.
+BASELINE_LINES = 100
+# Give up waiting for the jobs after this many seconds.
+TIMEOUT = 900
 
 
 def build_parser():
@@ -40,6 +43,19 @@ def build_parser():
         __doc__.split("\n\n")[0],
         [
             (("--lines",), {"type": int, "default": 1000}),
+            (
+                ("--capacity",),
+                {
+                    "type": int,
+                    "default": 2,
+                    "help": "jobs at once on the platform's channel (default: "
+                    "the addon's 2 per platform)",
+                },
+            ),
+            (
+                ("--workers",),
+                {"type": int, "default": 0, "help": "Odoo HTTP workers (0: threaded)"},
+            ),
             (("--keep",), {"action": "store_true", "help": "keep the copy"}),
         ],
     )
@@ -54,7 +70,7 @@ def main(argv=None):
     import psycopg2
 
     from odoo.modules.registry import Registry
-    from odoo.sql_db import connection_info_for
+    from odoo.sql_db import close_db, connection_info_for
     from odoo.tools import SQL
 
     copy = f"{args.db}_bench_provisioning"
@@ -69,89 +85,166 @@ def main(argv=None):
         cr.execute(drop.code)
         cr.execute(create.code)
     try:
-        result = run(odoo, Registry, psycopg2, connection_info_for, copy, args.lines)
+        result = run(odoo, Registry, copy, args)
     finally:
         Registry.delete(copy)
+        close_db(copy)
         if not args.keep:
-            from odoo.sql_db import close_db
-
-            close_db(copy)
             with admin.cursor() as cr:
                 cr.execute(drop.code)
         admin.close()
     report(result)
-    if result["open_transaction_samples"] or result["active_lines"] != args.lines:
+    if result["active_lines"] != args.lines:
         sys.exit(1)
 
 
-def run(odoo, Registry, psycopg2, connection_info_for, dbname, count):
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(config_path, dbname, port, workers, log_path):
+    """An Odoo server on ``dbname`` with queue_job server-wide: its job
+    runner starts with it."""
+    env = dict(os.environ, ODOO_QUEUE_JOB_MAX_CAPACITY="8")
+    # What odoo-bin does, as a file: with workers > 0 Odoo starts its gevent
+    # worker by running sys.argv[0] again, which "python -c" cannot be.
+    launcher = os.path.join(os.getcwd(), "bench-odoo-bin.py")
+    with open(launcher, "w", encoding="utf-8") as script:
+        script.write("import odoo\nfrom odoo.cli.command import main\n\nmain()\n")
+    cmd = [
+        sys.executable,
+        launcher,
+        "-c",
+        config_path,
+        "-d",
+        dbname,
+        f"--db-filter=^{dbname}$",
+        "--http-interface=127.0.0.1",
+        f"--http-port={port}",
+        "--load=base,web,queue_job",
+        f"--workers={workers}",
+        "--max-cron-threads=0",
+        "--log-level=info",
+        f"--logfile={log_path}",
+    ]
+    process = subprocess.Popen(cmd, env=env)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Odoo server stopped: see {log_path}")
+        if os.path.exists(log_path):
+            with open(log_path, encoding="utf-8") as log:
+                if f"queue job runner ready for db {dbname}" in log.read():
+                    return process
+        time.sleep(0.5)
+    process.terminate()
+    raise RuntimeError(f"the job runner did not start: see {log_path}")
+
+
+def run(odoo, Registry, dbname, args):
     from odoo.addons.isp_telephony.tests.loopback.summit_server import SummitServer
 
     registry = Registry(dbname)
     server = SummitServer(username="bench", password="bench-pass").start()
-    _, params = connection_info_for(dbname)
-    monitor = psycopg2.connect(**params)
-    monitor.autocommit = True
-    samples = {"taken": 0, "open": 0}
-    lock = threading.Lock()
-    handle = server.handle
-
-    def sampling_handle(method, path, query, headers, body):
-        with lock:
-            samples["n"] = samples.get("n", 0) + 1
-            take = samples["n"] % SAMPLE_EVERY == 0
-            if take:
-                with monitor.cursor() as cr:
-                    cr.execute(
-                        """SELECT count(*) FROM pg_stat_activity
-                            WHERE datname = %s AND pid <> pg_backend_pid()
-                              AND state LIKE 'idle in transaction%%'""",
-                        (dbname,),
-                    )
-                    samples["taken"] += 1
-                    samples["open"] += cr.fetchone()[0]
-        return handle(method, path, query, headers, body)
-
-    server.handle = sampling_handle
+    port = free_port()
+    log_path = os.path.join(os.getcwd(), f"bench-provisioning-{port}.log")
+    process = None
     try:
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-            contracts = setup(env, server, count)
-            # The cron commits per chunk: the data it works on must be there.
+            integration, contracts, baseline = setup(
+                env, server, args.lines, BASELINE_LINES
+            )
+            env["queue.job.channel"].create(
+                {
+                    "name": integration._provisioning_channel().rsplit(".", 1)[1],
+                    "parent_id": env.ref(
+                        "isp_telephony.channel_telephony_provisioning"
+                    ).id,
+                    "capacity": args.capacity,
+                }
+            )
             cr.commit()  # pylint: disable=invalid-commit
+            # Baseline: the job method itself, line after line, no runner.
+            baseline.sudo().write({"state": "provisioning"})
+            cr.commit()  # pylint: disable=invalid-commit
+            started = time.perf_counter()
+            for line in baseline:
+                line._provision_activate()
+                cr.commit()  # pylint: disable=invalid-commit
+            baseline_seconds = time.perf_counter() - started
+        requests_before = len(server.requests)
+
+        process = start_server(
+            odoo.tools.config.rcfile, dbname, port, args.workers, log_path
+        )
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            contracts = contracts.with_env(env)
             started = time.perf_counter()
             contracts.action_activate_sip_lines()
             cr.commit()  # pylint: disable=invalid-commit
             enqueued = time.perf_counter()
-            Job = env["isp.provisioning.job"]
-            while Job._cron_process_jobs():
-                pass
-            elapsed = time.perf_counter() - started
-            lines = contracts.sip_line_ids
-            lines.invalidate_recordset()
-            active = len(lines.filtered(lambda r: r.state == "active"))
-            terminals = len(set(lines.mapped("terminal")))
+            lines_ids = contracts.sip_line_ids.ids
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            with registry.cursor() as cr:
+                cr.execute(
+                    """SELECT count(*) FILTER (WHERE state IN ('active', 'error'))
+                         FROM isp_sip_line WHERE id = ANY(%s)""",
+                    (lines_ids,),
+                )
+                finished = cr.fetchone()[0]
+            if finished == len(lines_ids):
+                break
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - started
+        with registry.cursor() as cr:
+            cr.execute(
+                """SELECT count(*) FILTER (WHERE state = 'active'),
+                          count(DISTINCT terminal)
+                     FROM isp_sip_line WHERE id = ANY(%s)""",
+                (lines_ids,),
+            )
+            active, terminals = cr.fetchone()
+            cr.execute(
+                """SELECT state, count(*) FROM queue_job
+                    WHERE isp_sip_line_id = ANY(%s) GROUP BY state""",
+                (lines_ids,),
+            )
+            jobs = dict(cr.fetchall())
         return {
             "bench": "provisioning",
-            "lines": count,
+            "lines": args.lines,
+            "workers": args.workers,
+            "channel_capacity": args.capacity,
             "active_lines": active,
             "distinct_terminals": terminals,
-            "platform_lines": len(server.lines),
-            "requests": len(server.requests),
+            "jobs": jobs,
+            "requests": len(server.requests) - requests_before,
             "seconds": round(elapsed, 3),
             "enqueue_seconds": round(enqueued - started, 3),
-            "open_transaction_samples": samples["open"],
-            "samples": samples["taken"],
-            "lines_per_s": round(count / elapsed, 1),
+            "provisioning_lines_per_s": round(args.lines / elapsed, 1),
+            "baseline_lines": len(baseline),
+            "baseline_seconds": round(baseline_seconds, 3),
+            "baseline_lines_per_s": round(len(baseline) / baseline_seconds, 1),
         }
     finally:
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
         server.stop()
-        monitor.close()
 
 
-def setup(env, server, count):
+def setup(env, server, count, baseline_count):
     """An integration on the loopback server, its catalogs, a range with
-    enough numbers, and ``count`` contracts with one draft line each."""
+    enough numbers, ``count`` contracts with one draft line each (activated
+    through jobs), and ``baseline_count`` lines more (activated inline)."""
     port = int(server.base_url.rsplit(":", 1)[1])
     integration = env["isp.telephony.integration"].create(
         {
@@ -169,13 +262,14 @@ def setup(env, server, count):
     cost_center = env["isp.summit.cost.center"].create(
         {"value": "Default", "integration_id": integration.id}
     )
+    total = count + baseline_count
     number_range = env["isp.number.range"].create(
         {
             "name": "Benchmark range",
             "country_code": "55",
             "area_code": "31",
             "first_number": "36000000",
-            "last_number": str(36000000 + count - 1),
+            "last_number": str(36000000 + total - 1),
         }
     )
     numbers = env["isp.phone.number"].search(
@@ -189,7 +283,7 @@ def setup(env, server, count):
 
     partner = env["res.partner"].create({"name": "Benchmark customer"})
     contracts = env["contract.contract"].create(
-        [{"name": f"Bench {i}", "partner_id": partner.id} for i in range(count)]
+        [{"name": f"Bench {i}", "partner_id": partner.id} for i in range(total)]
     )
     common = {
         "integration_id": integration.id,
@@ -200,13 +294,17 @@ def setup(env, server, count):
         "cost_center_id": cost_center.id,
         "due_day": 10,
     }
-    env["isp.sip.line"].with_context(tracking_disable=True).create(
-        [
-            dict(common, contract_id=contract.id, caller_id_number_id=number.id)
-            for contract, number in zip(contracts, numbers, strict=True)
-        ]
+    lines = (
+        env["isp.sip.line"]
+        .with_context(tracking_disable=True)
+        .create(
+            [
+                dict(common, contract_id=contract.id, caller_id_number_id=number.id)
+                for contract, number in zip(contracts, numbers, strict=True)
+            ]
+        )
     )
-    return contracts
+    return integration, contracts[:count], lines[count:]
 
 
 if __name__ == "__main__":

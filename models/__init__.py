@@ -15,7 +15,6 @@ from . import isp_sip_line_did
 from . import isp_cdr
 from . import isp_number_assignment
 from . import isp_provisioning_batch
-from . import isp_provisioning_job
 from . import isp_cdr_layout
 from . import isp_cdr_import
 from . import isp_cdr_rejection
@@ -40,6 +39,7 @@ from . import isp_telephony_notice
 from . import contract_contract_billing
 from . import account_move
 from . import account_move_line
+from . import queue_job
 from . import isp_cdr_analysis
 from . import isp_sip_line_usage
 from . import isp_sip_line_credential

@@ -458,9 +458,10 @@ class ContractContract(models.Model):
     def _apply_service_status_to_lines(self):
         """Move the contracts' SIP lines to the category their status calls
         for (isp.sip.line.expected_category_id), only where it really
-        changes: the line pushes it to the platform (at once for a few lines,
-        queued otherwise; retried on failure, shown on the line until it
-        succeeds). Lines of cancelled contracts are then cancelled on the
+        changes, through the lines' one entry point for category changes: a
+        provisioning job per line pushes it to the platform once this
+        transaction has committed (retried on failure, shown on the line
+        until it succeeds). Lines of cancelled contracts are then cancelled on the
         platform and their numbers quarantined. Partitions without blocking
         change nothing on the platform."""
         lines = self.sip_line_ids.filtered(
@@ -481,7 +482,7 @@ class ContractContract(models.Model):
         for category, line_ids in by_category.items():
             self._isolated_lines(
                 Line.browse(line_ids),
-                lambda batch, c=category: batch.write({"category_id": c.id}),
+                lambda batch, c=category: batch._provision_category_change(c),
             )
         self._isolated_lines(
             lines.filtered(

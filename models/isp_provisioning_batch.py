@@ -1,11 +1,16 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, fields, models
+"""A set of provisioning jobs started together, with its progress."""
+
+from odoo import fields, models
+
+# queue_job states, as a batch counts them.
+WAITING = ("wait_dependencies", "pending", "enqueued", "started")
 
 
 class IspProvisioningBatch(models.Model):
-    """A set of provisioning jobs started together (e.g. activating the
-    lines of 1,000 contracts from a list), with its progress."""
+    """A set of provisioning jobs (OCA queue_job) started together, e.g.
+    activating the lines of 1,000 contracts from a list, with its progress."""
 
     _name = "isp.provisioning.batch"
     _description = "Provisioning Batch"
@@ -22,7 +27,6 @@ class IspProvisioningBatch(models.Model):
     user_id = fields.Many2one(
         "res.users", string="Started By", readonly=True, default=lambda s: s.env.user
     )
-    job_ids = fields.One2many("isp.provisioning.job", "batch_id", readonly=True)
     job_count = fields.Integer(compute="_compute_progress", string="Jobs")
     pending_count = fields.Integer(compute="_compute_progress", string="Waiting")
     done_count = fields.Integer(compute="_compute_progress", string="Done")
@@ -35,10 +39,22 @@ class IspProvisioningBatch(models.Model):
         compute="_compute_progress",
     )
 
-    @api.depends("job_ids.state")
+    def _jobs(self):
+        return (
+            self.env["queue.job"]
+            .sudo()
+            .search([("isp_provisioning_batch_id", "in", self.ids)])
+        )
+
     def _compute_progress(self):
-        groups = self.env["isp.provisioning.job"]._read_group(
-            [("batch_id", "in", self.ids)], ["batch_id", "state"], ["__count"]
+        groups = (
+            self.env["queue.job"]
+            .sudo()
+            ._read_group(
+                [("isp_provisioning_batch_id", "in", self.ids)],
+                ["isp_provisioning_batch_id", "state"],
+                ["__count"],
+            )
         )
         counts = {}
         for batch, state, count in groups:
@@ -46,7 +62,7 @@ class IspProvisioningBatch(models.Model):
         for batch in self:
             mine = counts.get(batch.id, {})
             total = sum(mine.values())
-            waiting = mine.get("pending", 0) + mine.get("running", 0)
+            waiting = sum(mine.get(state, 0) for state in WAITING)
             batch.job_count = total
             batch.pending_count = waiting
             batch.done_count = mine.get("done", 0)
@@ -67,14 +83,28 @@ class IspProvisioningBatch(models.Model):
             "target": "current",
         }
 
+    def action_open_lines(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "isp_telephony.action_isp_sip_line"
+        )
+        action["domain"] = [("id", "in", self._jobs().isp_sip_line_id.ids)]
+        action["context"] = {"active_test": False}
+        return action
+
     def action_open_jobs(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "isp_telephony.action_isp_provisioning_job"
+            "isp_telephony.action_isp_provisioning_queue_job"
         )
-        action["domain"] = [("batch_id", "=", self.id)]
-        action["context"] = {"search_default_group_state": 1}
+        action["domain"] = [("isp_provisioning_batch_id", "=", self.id)]
+        action["context"] = {"search_default_group_by_state": 1}
         return action
 
     def action_retry_failed(self):
-        return self.job_ids.filtered(lambda j: j.state == "failed").action_retry()
+        """Run the failed jobs again (their lines in error go back to
+        Provisioning or are pushed again)."""
+        lines = self._jobs().filtered(lambda j: j.state == "failed").isp_sip_line_id
+        lines = self.env["isp.sip.line"].browse(lines.ids)
+        lines.filtered(lambda line: line.state == "error").action_retry()
+        return True

@@ -5,7 +5,9 @@ import uuid
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..gateways.base import DidSpec, LineSpec
+from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
+
+from ..gateways.base import DidSpec, GatewayError, LineSpec
 from ..tools import blocking
 
 LINE_STATES = [
@@ -53,11 +55,31 @@ PLATFORM_FIELDS = {
     "platform_error",
     "platform_category_id",
     "last_sync_date",
+    "platform_pending_fields",
 }
-# Up to this many lines, a button (or a write) calls the platform within the
-# user's request so that the result is on screen at once; more lines go to
-# the background queue (isp.provisioning.job, cron-driven).
-INLINE_LIMIT = 5
+# More lines than this activated at once get a batch record with progress.
+BATCH_FROM = 5
+# Job method per platform operation (their queue.job.function records, with
+# retry pattern and failure hook, are in data/queue_job_data.xml).
+PROVISIONING_METHODS = {
+    "activate": "_provision_activate",
+    "update": "_provision_update",
+    "cancel": "_provision_cancel",
+}
+# Attempts of a job whose failures are transient (timeout, 5xx), when the
+# system parameter isp_telephony.provisioning_max_attempts is not set. Each
+# attempt already includes the gateway's own quick retries.
+DEFAULT_MAX_ATTEMPTS = 5
+# queue_job states of a job that has not finished yet.
+WAITING_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
+# Namespace of the advisory lock that lets one job at a time work on a line.
+LINE_LOCK_NAMESPACE = 4701
+# Seconds between an activation and the re-match of unmatched calls, so that
+# one re-match serves a burst of activations.
+REMATCH_DELAY = 10
+# A job that finds another operation of its line running tries again after
+# this many seconds (without counting an attempt).
+BUSY_RETRY_SECONDS = 5
 # States in which the line exists (or may exist) on the platform.
 LIVE_STATES = ("active", "error", "suspended")
 # Number states a line may take a number from.
@@ -104,9 +126,9 @@ class IspSipLine(models.Model):
     """A SIP line (terminal) or trunk of a customer's contract, provisioned on
     a VoIP platform (seed 002 §3 "Criação de Ramal SIP").
 
-    Every platform operation (activate, update, cancel) is an
-    isp.provisioning.job: small sets run within the user's request, larger
-    ones in the background. The job records success or failure back on the
+    Every platform operation (activate, update, cancel) is an OCA queue_job
+    job on the line, run in the background after the transaction that asked
+    for it has committed. The job records success or failure back on the
     line: its state, the platform's terminal and credential, and the
     platform's message when something went wrong."""
 
@@ -295,12 +317,27 @@ class IspSipLine(models.Model):
         copy=False,
         help="When the platform last confirmed this line.",
     )
+    platform_pending_fields = fields.Char(
+        readonly=True,
+        copy=False,
+        help="Platform fields changed in Odoo that an update job has yet to send.",
+    )
     job_ids = fields.One2many(
-        "isp.provisioning.job", "line_id", string="Provisioning Jobs", readonly=True
+        "queue.job",
+        "isp_sip_line_id",
+        string="Provisioning Jobs",
+        readonly=True,
+        groups="isp_telephony.group_telephony_manager",
     )
     pending_job_count = fields.Integer(
-        compute="_compute_pending_job_count",
+        compute="_compute_provisioning_jobs",
         help="Platform operations waiting to run for this line.",
+    )
+    platform_retry_note = fields.Char(
+        string="Next Attempt",
+        compute="_compute_provisioning_jobs",
+        help="The platform could not be reached or failed for a moment: the "
+        "operation is tried again automatically.",
     )
 
     _sql_constraints = [
@@ -367,15 +404,24 @@ class IspSipLine(models.Model):
         for line in self:
             line.did_count = len(line.did_ids)
 
-    def _compute_pending_job_count(self):
-        groups = self.env["isp.provisioning.job"]._read_group(
-            [("line_id", "in", self.ids), ("state", "in", ("pending", "running"))],
-            ["line_id"],
-            ["__count"],
-        )
-        counts = {line.id: count for line, count in groups}
+    def _compute_provisioning_jobs(self):
+        jobs = self._waiting_jobs().sorted("id")
         for line in self:
-            line.pending_job_count = counts.get(line.id, 0)
+            mine = jobs.filtered(lambda j, lid=line.id: j.isp_sip_line_id.id == lid)
+            line.pending_job_count = len(mine)
+            retried = mine.filtered(lambda j: j.state == "pending" and j.retry)[-1:]
+            line.platform_retry_note = (
+                self.env._(
+                    "%(message)s (attempt %(attempt)s of %(max)s failed; "
+                    "next attempt at %(when)s UTC)",
+                    message=retried.result or "",
+                    attempt=retried.retry,
+                    max=retried.max_retries,
+                    when=fields.Datetime.to_string(retried.eta) if retried.eta else "",
+                )
+                if retried
+                else False
+            )
 
     @api.onchange("partition_id")
     def _onchange_partition_id(self):
@@ -609,35 +655,150 @@ class IspSipLine(models.Model):
             ],
         )
 
-    # Queue -----------------------------------------------------------------
-    def _run_jobs(self, jobs):
-        """Run ``jobs`` now when few and interactive; otherwise leave them to
-        the background queue and wake it."""
-        if not jobs:
-            return jobs
-        if len(self) <= INLINE_LIMIT and not self.env.context.get(
-            "isp_provisioning_defer"
-        ):
-            jobs._process()
-        else:
-            jobs._trigger_cron()
+    # Provisioning jobs (OCA queue_job) -------------------------------------
+    @api.model
+    def _provisioning_max_attempts(self):
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("isp_telephony.provisioning_max_attempts")
+        )
+        try:
+            return max(1, int(value)) if value else DEFAULT_MAX_ATTEMPTS
+        except ValueError:
+            return DEFAULT_MAX_ATTEMPTS
+
+    def _provisioning_labels(self):
+        return {
+            "activate": self.env._("Activation"),
+            "update": self.env._("Update"),
+            "cancel": self.env._("Cancellation"),
+        }
+
+    def _provisioning_identity_key(self, operation):
+        """One waiting job per line and operation."""
+        self.ensure_one()
+        return f"isp.sip.line({self.id}).{operation}"
+
+    def _enqueue_provisioning(self, operation, batch=None):
+        """Queue ``operation`` for each line: one queue_job job per line, on
+        its platform's channel (whose capacity bounds the calls sent to that
+        platform at once). A line that already has such a job waiting keeps
+        it (identity key): a double click or a second change never sends
+        twice. Jobs are stored in the current transaction and run only after
+        it commits: a rolled back transaction sends nothing."""
+        labels = self._provisioning_labels()
+        max_attempts = self._provisioning_max_attempts()
+        method = PROVISIONING_METHODS[operation]
+        ctx = {"isp_provisioning_batch_id": batch.id if batch else False}
+        jobs = []
+        for line in self:
+            delayable = line.with_context(**ctx).with_delay(
+                channel=line.integration_id._provisioning_channel(),
+                identity_key=line._provisioning_identity_key(operation),
+                max_retries=max_attempts,
+                description=self.env._(
+                    "%(operation)s of line %(line)s on the platform",
+                    operation=labels[operation],
+                    line=line.display_name,
+                ),
+            )
+            jobs.append(getattr(delayable, method)())
         return jobs
+
+    @api.model
+    def _job_prepare_context_before_enqueue_keys(self):
+        """Keep the batch of a provisioning job in the job's context."""
+        return (
+            *super()._job_prepare_context_before_enqueue_keys(),
+            "isp_provisioning_batch_id",
+        )
+
+    def _job_store_values(self, job):
+        """Link the stored job to its line (and batch)."""
+        vals = super()._job_store_values(job)
+        if job.method_name in PROVISIONING_METHODS.values():
+            vals["isp_sip_line_id"] = self[:1].id
+            vals["isp_provisioning_batch_id"] = (
+                self.env.context.get("isp_provisioning_batch_id") or False
+            )
+        return vals
+
+    def _waiting_jobs(self, operations=None, states=WAITING_JOB_STATES):
+        """The lines' queue jobs in ``states`` (sudo: queue.job is technical)."""
+        ids = [line_id for line_id in self.ids if isinstance(line_id, int)]
+        domain = [("isp_sip_line_id", "in", ids), ("state", "in", states)]
+        if operations:
+            methods = [PROVISIONING_METHODS[op] for op in operations]
+            domain.append(("method_name", "in", methods))
+        return self.env["queue.job"].sudo().search(domain)
+
+    def _cancel_waiting_jobs(self, operations, states=("pending",)):
+        jobs = self._waiting_jobs(operations, states=states)
+        for job in jobs:
+            job._change_job_state(
+                "cancelled", result=self.env._("Superseded by a later operation.")
+            )
+        return jobs
+
+    def _mark_pending(self, changes):
+        """Remember, per line, the platform fields an update must send
+        ({line: set of LineSpec names}): a waiting update job sends them all
+        (one UPDATE for every line)."""
+        ids, values = [], []
+        for line, changed in changes.items():
+            ids.append(line.id)
+            values.append(",".join(sorted(line._pending_fields() | set(changed))))
+        if not ids:
+            return
+        self.flush_model(["platform_pending_fields"])
+        self.env.cr.execute(
+            """UPDATE isp_sip_line l SET platform_pending_fields = v.names
+                 FROM unnest(%s::int[], %s::varchar[]) AS v(id, names)
+                WHERE l.id = v.id""",
+            (ids, values),
+        )
+        self.browse(ids).invalidate_recordset(["platform_pending_fields"])
+
+    def _pending_fields(self):
+        self.ensure_one()
+        return {n for n in (self.platform_pending_fields or "").split(",") if n}
+
+    def _clear_pending(self, sent=None):
+        """Forget the fields the platform now has (all when ``sent`` is None)."""
+        self.ensure_one()
+        left = set() if sent is None else self._pending_fields() - set(sent)
+        value = ",".join(sorted(left)) or False
+        if (self.platform_pending_fields or False) != value:
+            self.sudo().platform_pending_fields = value
 
     def _push_changes(self, changes):
         """Queue an update for each line that exists on the platform.
-        ``changes``: {line: set of LineSpec field names}."""
+        ``changes``: {line: set of LineSpec field names}. Lines still being
+        activated need nothing: their activation sends what they are when it
+        runs."""
         live = {
             line: changed
             for line, changed in changes.items()
             if line.terminal and line.state in LIVE_STATES
         }
         if not live:
-            return self.env["isp.provisioning.job"]
+            return []
         lines = self.browse([line.id for line in live])
-        jobs = self.env["isp.provisioning.job"]._enqueue_updates(
-            {line.id: changed for line, changed in live.items()}
-        )
-        return lines._run_jobs(jobs)
+        lines._mark_pending(live)
+        # A failed update is folded into the new one (its fields are pending).
+        lines._cancel_waiting_jobs(["update"], states=("failed",))
+        return lines._enqueue_provisioning("update")
+
+    def _provision_category_change(self, category):
+        """The one entry point that moves lines to another platform category
+        (blocking, spend control): the category is stored now and pushed to
+        the platform by a provisioning job once the caller's transaction has
+        committed. Returns the lines that change."""
+        lines = self.filtered(lambda line: line.category_id != category)
+        if lines:
+            lines.write({"category_id": category.id})
+        return lines
 
     def _check_activable(self):
         for line in self:
@@ -658,8 +819,8 @@ class IspSipLine(models.Model):
                 )
 
     def _enqueue_activation(self, batch=None):
-        """Set the lines to Provisioning and queue their activation (without
-        running it). Returns the jobs."""
+        """Set the lines to Provisioning and queue their activation. Lines in
+        error that already have a terminal are pushed again instead."""
         self.check_access("write")
         self._check_activable()
         lines = self.filtered(lambda r: not r.terminal)
@@ -668,27 +829,24 @@ class IspSipLine(models.Model):
         lines.sudo().with_context(tracking_disable=True).write(
             {"state": "provisioning", "platform_error": False}
         )
-        return self.env["isp.provisioning.job"]._enqueue(lines, "activate", batch=batch)
+        return lines._enqueue_provisioning("activate", batch=batch)
 
     def _enqueue_resync(self, batch=None):
         """Lines in error that have a terminal: push everything again."""
         if not self:
-            return self.env["isp.provisioning.job"]
-        return self.env["isp.provisioning.job"]._enqueue_updates(
-            {line.id: set(SPEC_FIELDS.values()) | {"dids"} for line in self},
-            batch=batch,
-        )
+            return []
+        everything = set(SPEC_FIELDS.values()) | {"dids"}
+        self._mark_pending({line: everything for line in self})
+        return self._enqueue_provisioning("update", batch=batch)
 
     def action_activate(self):
-        """Send the lines to the platform. A few lines are activated at once;
-        more are queued and a progress record is returned."""
+        """Send the lines to the platform, in the background (one job per
+        line). Many lines at once get a batch record showing the progress."""
         lines = self.filtered(lambda r: r.state in ("draft", "error"))
         if not lines:
             raise UserError(self.env._("There is no draft line to activate."))
-        if len(lines) <= INLINE_LIMIT and not self.env.context.get(
-            "isp_provisioning_defer"
-        ):
-            lines._enqueue_activation()._process()
+        if len(lines) <= BATCH_FROM:
+            lines._enqueue_activation()
             return True
         batch = (
             self.env["isp.provisioning.batch"]
@@ -696,36 +854,28 @@ class IspSipLine(models.Model):
             .create({"name": self.env._("Activation of %s lines", len(lines))})
         )
         lines._enqueue_activation(batch=batch)
-        batch.job_ids._trigger_cron()
         return batch.action_open()
 
     def action_retry(self):
-        """Run again the failed operation of lines in error."""
+        """Run again the failed operation of lines in error: its job is
+        requeued (or, without one, the line is activated or pushed again)."""
         self.check_access("write")
         lines = self.filtered(lambda r: r.state == "error")
         if not lines:
             raise UserError(self.env._("Only lines in error can be retried."))
-        Job = self.env["isp.provisioning.job"]
-        jobs = Job
+        failed = lines._waiting_jobs(states=("failed",))
         for line in lines:
-            failed = line.job_ids.filtered(lambda j: j.state == "failed").sorted("id")
-            if failed:
-                job = failed[-1]
-                job.sudo().write(
-                    {
-                        "state": "pending",
-                        "attempts": 0,
-                        "next_try": fields.Datetime.now(),
-                    }
-                )
-                if job.operation == "activate":
-                    line.sudo().state = "provisioning"
-                jobs |= job
+            job = failed.filtered(lambda j, lid=line.id: j.isp_sip_line_id.id == lid)
+            job = job.sorted("id")[-1:]
+            if job:
+                if job.method_name == PROVISIONING_METHODS["activate"]:
+                    line.sudo().write({"state": "provisioning"})
+                job.requeue()
             elif line.terminal:
-                jobs |= line._enqueue_resync()
+                line._enqueue_resync()
             else:
-                jobs |= line._enqueue_activation()
-        return lines._run_jobs(jobs) and True
+                line._enqueue_activation()
+        return True
 
     def action_cancel(self):
         """Remove the lines from the platform and quarantine their numbers."""
@@ -737,23 +887,24 @@ class IspSipLine(models.Model):
         return True
 
     def _cancel_on_platform(self):
-        """Cancel the lines: on the platform when they may exist there (a
-        cancel job, run at once for a few lines, queued otherwise), directly
-        when they were never sent. Numbers go to quarantine when the line is
-        cancelled."""
+        """Cancel the lines: by a cancel job when they may exist on the
+        platform, at once when they never reached it (draft, or an activation
+        still waiting, which is dropped). Numbers go to quarantine when the
+        line is cancelled."""
         lines = self.filtered(lambda r: r.state != "cancelled")
-        Job = self.env["isp.provisioning.job"]
-        Job._cancel_pending(lines)
+        lines._cancel_waiting_jobs(["activate", "update"])
+        running = lines._waiting_jobs(["activate"], states=("enqueued", "started"))
         never_sent = lines.filtered(
             lambda r: (
                 not r.terminal
-                and not r.job_ids.filtered(lambda j: j.operation == "activate")
+                and (
+                    r.state == "draft"
+                    or (r.state == "provisioning" and r not in running.isp_sip_line_id)
+                )
             )
         )
         never_sent._mark_cancelled()
-        on_platform = lines - never_sent
-        jobs = Job._enqueue(on_platform, "cancel")
-        return on_platform._run_jobs(jobs)
+        return (lines - never_sent)._enqueue_provisioning("cancel")
 
     def action_suspend(self):
         """Keep the line but stop its calls (pushes active = false)."""
@@ -773,13 +924,141 @@ class IspSipLine(models.Model):
     def action_open_jobs(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "isp_telephony.action_isp_provisioning_job"
+            "isp_telephony.action_isp_provisioning_queue_job"
         )
-        action["domain"] = [("line_id", "=", self.id)]
+        action["domain"] = [("isp_sip_line_id", "=", self.id)]
         action["context"] = {}
         return action
 
-    # Results from the platform (called by isp.provisioning.job) ------------
+    # The jobs themselves (run by queue_job's runner, after commit) ----------
+    def _provisioning_start(self):
+        """Start a job on one line: one platform operation per line at a time
+        (a transaction-level advisory lock); another one running makes this
+        job wait a few seconds, without counting an attempt."""
+        self.ensure_one()
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", (LINE_LOCK_NAMESPACE, self.id)
+        )
+        if not self.env.cr.fetchone()[0]:
+            raise RetryableJobError(
+                self.env._("Another platform operation of this line is running."),
+                seconds=BUSY_RETRY_SECONDS,
+                ignore_retry=True,
+            )
+        return self.sudo()
+
+    def _platform_call(self, call):
+        """Run ``call(gateway)`` against the line's platform. A transient
+        failure (timeout, 5xx) retries the job later (queue_job's retry
+        pattern); a rejection fails it at once with the platform's message."""
+        self.ensure_one()
+        try:
+            gateway = self.integration_id._get_gateway()
+        except UserError as error:
+            raise FailedJobError(error.args[0]) from None
+        with gateway:
+            try:
+                return call(gateway)
+            except GatewayError as error:
+                if error.retryable:
+                    raise RetryableJobError(error.message) from error
+                raise FailedJobError(error.message) from error
+
+    def _provision_activate(self):
+        """Activate the line on its platform (queue job)."""
+        line = self._provisioning_start()
+        if line.state != "provisioning" or line.terminal:
+            return self.env._("Nothing to do: the line is no longer waiting.")
+        spec = line._platform_spec()
+        result = line._platform_call(lambda gateway: gateway.activate_line(spec))
+        line._on_activated(result, spec)
+        line._clear_pending()
+        line._after_activation()
+        return self.env._("Activated: terminal %s", line.terminal)
+
+    def _provision_update(self):
+        """Push the line's changed fields to its platform (queue job)."""
+        line = self._provisioning_start()
+        changed = line._pending_fields()
+        if line.state == "cancelled" or not changed:
+            return self.env._("Nothing to do: no change waits.")
+        if not line.terminal:
+            return self.env._("Nothing to do: the activation sends every field.")
+        spec = line._platform_spec()
+        terminal = line.terminal
+        result = line._platform_call(
+            lambda gateway: gateway.update_line(terminal, spec, changed)
+        )
+        line._on_updated(result, spec, changed)
+        line._clear_pending(changed)
+        return self.env._("Updated: %s", ", ".join(sorted(changed)))
+
+    def _provision_cancel(self):
+        """Remove the line from its platform (queue job): changes still
+        waiting (the cancel category of a terminated contract) are sent
+        first; 404 is fine, and without a terminal the line is looked up by
+        its key."""
+        line = self._provisioning_start()
+        if line.state == "cancelled":
+            return self.env._("Nothing to do: the line is cancelled.")
+        terminal = line.terminal
+        key = line.uuid
+        changed = line._pending_fields() if terminal else set()
+        spec = line._platform_spec()
+
+        def cancel(gateway):
+            result = None
+            if changed:
+                result = gateway.update_line(terminal, spec, changed)
+            found = terminal
+            if not found:
+                remote = gateway.find_line(key)
+                found = remote.terminal if remote else ""
+            if found:
+                gateway.cancel_line(found)
+            return result
+
+        result = line._platform_call(cancel)
+        if changed:
+            line._on_updated(result, spec, changed)
+            line._clear_pending(changed)
+        line._mark_cancelled()
+        line._cancel_waiting_jobs(["activate", "update"])
+        return self.env._("Cancelled on the platform.")
+
+    # queue_job calls these when a job fails for good (rejection, retries
+    # exhausted, unexpected error), in a transaction of their own.
+    def _on_activate_job_failed(self, exc_info=None, exc_name=None, exc_message=None):
+        self._on_job_failed("activate", exc_message or exc_name)
+
+    def _on_update_job_failed(self, exc_info=None, exc_name=None, exc_message=None):
+        self._on_job_failed("update", exc_message or exc_name)
+
+    def _on_cancel_job_failed(self, exc_info=None, exc_name=None, exc_message=None):
+        self._on_job_failed("cancel", exc_message or exc_name)
+
+    def _on_job_failed(self, operation, message):
+        for line in self.exists():
+            if line.state == "cancelled":
+                continue
+            line._on_platform_failure(operation, str(message or ""))
+
+    def _after_activation(self):
+        """Let the CDR engine attach calls to the newly activated lines: one
+        re-match job per integration, a few seconds later, for a whole burst
+        of activations (identity key)."""
+        lines = self.filtered(lambda r: r.state == "active")
+        for integration in lines.integration_id:
+            integration.with_delay(
+                channel=integration._cdr_import_channel(),
+                identity_key=f"isp.telephony.integration({integration.id}).rematch",
+                eta=REMATCH_DELAY,
+                description=self.env._(
+                    "Match the unmatched calls of %s to its lines", integration.name
+                ),
+            )._job_rematch_cdrs()
+
+    # Results from the platform (called by the provisioning jobs) ------------
     def _mark_cancelled(self):
         if not self:
             return
@@ -838,27 +1117,15 @@ class IspSipLine(models.Model):
         if vals:
             self.sudo().write(vals)
 
-    def _on_platform_failure(self, operation, message, next_try=None):
-        """Show the platform's message; Error unless a retry is scheduled."""
+    def _on_platform_failure(self, operation, message):
+        """Put the line in Error with the platform's message, in the chatter
+        too."""
         self.ensure_one()
-        if next_try:
-            text = self.env._(
-                "%(message)s (retrying at %(when)s UTC)",
-                message=message,
-                when=fields.Datetime.to_string(next_try),
-            )
-            self.sudo().write({"platform_error": text})
-            return
         self.sudo().write({"state": "error", "platform_error": message})
-        labels = {
-            "activate": self.env._("Activation"),
-            "update": self.env._("Update"),
-            "cancel": self.env._("Cancellation"),
-        }
         self.message_post(
             body=self.env._(
                 "%(operation)s failed on the platform: %(message)s",
-                operation=labels.get(operation, operation),
+                operation=self._provisioning_labels().get(operation, operation),
                 message=message,
             )
         )

@@ -260,8 +260,9 @@ class IspSipLine(models.Model):
 
     def _apply_expected_category(self):
         """Move the lines to the category their status in force calls for,
-        only where it changes: the line's write pushes it to the platform
-        (at once for a few lines, queued otherwise, retried on failure)."""
+        only where it changes, through ``_provision_category_change``: a
+        provisioning job pushes it to the platform once the transaction has
+        committed (retried on failure, see Job Queue)."""
         lines = self.filtered(
             lambda line: (
                 line.state != "cancelled" and line.partition_id.blocking_enabled
@@ -273,7 +274,7 @@ class IspSipLine(models.Model):
             if expected and expected != line.category_id:
                 by_category.setdefault(expected, []).append(line.id)
         for category, line_ids in by_category.items():
-            self.browse(line_ids).write({"category_id": category.id})
+            self.browse(line_ids)._provision_category_change(category)
 
     # Manager actions ---------------------------------------------------------
     def _check_spend_manager(self):

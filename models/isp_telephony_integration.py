@@ -40,6 +40,10 @@ DEFAULT_CDR_LAYOUTS = {
 SECRET_FIELDS = ("api_password", "webhook_secret")
 
 MANAGER_GROUP = "isp_telephony.group_telephony_manager"
+# queue_job channels (data/queue_job_data.xml); each integration has its own
+# subchannel under them, so its capacity bounds the load on one platform.
+PROVISIONING_CHANNEL = "root.telephony_provisioning"
+CDR_IMPORT_CHANNEL = "root.telephony_cdr_import"
 # Settings that decide which files of the server's disk Odoo reads, moves or
 # deletes: writable by administrators only (the folder must also lie under
 # the CDR root of the server's configuration, see tools/cdr_folder.py).
@@ -509,6 +513,17 @@ class IspTelephonyIntegration(models.Model):
                 "fail": "" if self.sandbox_failure == "none" else self.sandbox_failure,
             },
         )
+
+    def _provisioning_channel(self):
+        """queue_job channel of this integration's platform operations."""
+        self.ensure_one()
+        return f"{PROVISIONING_CHANNEL}.{self.gateway}_{self.id}"
+
+    def _cdr_import_channel(self):
+        """queue_job channel of this integration's CDR imports (capacity 1:
+        one import of a source at a time)."""
+        self.ensure_one()
+        return f"{CDR_IMPORT_CHANNEL}.{self.gateway}_{self.id}"
 
     def _get_gateway(self):
         """A gateway instance for one job; use it as a context manager."""
@@ -1048,10 +1063,12 @@ class IspTelephonyIntegration(models.Model):
 
     @api.model
     def _cron_import_cdrs(self, commit=True):
-        """Scheduled task "Import VoIP calls": each active integration whose
-        next import time has come, according to its import period. With
-        ``commit``, each file and each integration is committed on its own
-        (a later failure never undoes an earlier import)."""
+        """Scheduled task "Import VoIP calls": for each active integration
+        whose next import time has come (its import period), queue one import
+        job per waiting CDR file and one per API window, on the integration's
+        import channel (one import of a source at a time); the jobs do the
+        importing. With ``commit``, each integration is committed on its
+        own."""
         now = fields.Datetime.now()
         due = self.search(
             [
@@ -1069,7 +1086,7 @@ class IspTelephonyIntegration(models.Model):
                 with (
                     contextlib.nullcontext() if committing else self.env.cr.savepoint()
                 ):
-                    integration._import_cdrs(commit=commit)
+                    integration._enqueue_cdr_imports()
             except Exception as error:
                 if committing:
                     self.env.cr.rollback()
@@ -1088,6 +1105,114 @@ class IspTelephonyIntegration(models.Model):
                 )
             if commit:
                 _commit(self.env)
+
+    # Import jobs (OCA queue_job) -------------------------------------------
+    def _enqueue_cdr_imports(self):
+        """Queue the integration's CDR imports: one job per waiting file (its
+        identity key is the file: queued once however often the cron looks)
+        and, for CallMyWay, one job for the next API window. Returns the
+        jobs."""
+        self.ensure_one()
+        channel = self._cdr_import_channel()
+        jobs = []
+        try:
+            paths = self._cdr_files()
+        except Exception as error:
+            # An unreadable directory is a failed run with the reason; the
+            # API window of the integration is queued all the same.
+            _logger.warning("CDR import of %s: files failed", self.name, exc_info=True)
+            self._record_cdr_failure(
+                "file",
+                self.env._(
+                    "The CDR directory could not be read: %s",
+                    self._failure_reason(error),
+                ),
+            )
+            paths = []
+        for path in paths:
+            delayable = self.with_delay(
+                channel=channel,
+                identity_key=f"isp.telephony.integration({self.id}).cdr_file:{path}",
+                description=self.env._(
+                    "Import CDR file %(file)s of %(name)s",
+                    file=os.path.basename(path),
+                    name=self.name,
+                ),
+            )
+            jobs.append(delayable._job_import_cdr_file(path))
+        if self.gateway == "callmyway":
+            delayable = self.with_delay(
+                channel=channel,
+                identity_key=f"isp.telephony.integration({self.id}).cdr_api",
+                description=self.env._("Import CallMyWay calls of %s", self.name),
+            )
+            jobs.append(delayable._job_import_cdr_api())
+        return jobs
+
+    def _job_import_cdr_file(self, path):
+        """Import one CDR file (queue job). A file gone meanwhile (imported
+        by hand, moved) is nothing to do."""
+        self.ensure_one()
+        integration = self.sudo()
+        # The folder is checked again when the job runs: its settings (or
+        # the CDR root) may have changed since the file was queued; a path
+        # no longer in the integration's folder under the root is not read.
+        if os.path.realpath(os.path.dirname(path)) != integration._cdr_folder():
+            raise UserError(
+                self.env._(
+                    "The file %(file)s is not in the CDR directory of %(name)s "
+                    "any more: it was not read.",
+                    file=path,
+                    name=integration.name,
+                )
+            )
+        if not os.path.isfile(path):
+            return self.env._("Nothing to do: the file is no longer there.")
+        # A file that cannot be imported (unreadable, unexpected error) is a
+        # failed run with the reason; nothing of it is kept and it stays in
+        # the directory, so the next scheduled import queues it again.
+        run = integration._import_one_cdr_file(integration._cdr_layout(), path)
+        integration.cdr_last_import = fields.Datetime.now()
+        return self.env._(
+            "%(run)s: %(state)s", run=run.display_name, state=run.state or ""
+        )
+
+    def _job_rematch_cdrs(self):
+        """Match the integration's unmatched calls to its active lines
+        (queue job, queued after activations)."""
+        self.ensure_one()
+        lines = (
+            self.env["isp.sip.line"]
+            .sudo()
+            .search([("integration_id", "=", self.id), ("state", "=", "active")])
+        )
+        count = self.env["isp.cdr"].sudo()._rematch_lines(lines) if lines else 0
+        return self.env._("%s call(s) matched to a line.", count)
+
+    def _job_import_cdr_api(self):
+        """Import the next API window of the platform (queue job)."""
+        self.ensure_one()
+        integration = self.sudo()
+        # A failing API is a failed API run with the reason; the watermark
+        # stays, so the next window asks again from the same point.
+        try:
+            with self.env.cr.savepoint():
+                run = integration._import_callmyway_cdrs()
+        except Exception as error:
+            _logger.warning(
+                "CDR import of %s: API failed", integration.name, exc_info=True
+            )
+            run = integration._record_cdr_failure(
+                "api",
+                self.env._(
+                    "The platform's CDR API failed: %s",
+                    self._failure_reason(error),
+                ),
+            )
+        integration.cdr_last_import = fields.Datetime.now()
+        return self.env._(
+            "%(run)s: %(state)s", run=run.display_name, state=run.state or ""
+        )
 
 
 def _commit(env):

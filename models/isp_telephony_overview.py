@@ -119,9 +119,11 @@ class IspTelephonyOverview(models.AbstractModel):
                 level="danger" if imports else "success",
             ),
         ]
-        Job = self.env.get("isp.provisioning.job")
-        if Job is not None and "state" in Job._fields:
-            failed_domain = [("state", "=", "failed")]
+        # Provisioning runs as OCA queue_job jobs, which telephony managers
+        # read (the Provisioning Jobs menu): the card is theirs.
+        Job = self.env["queue.job"]
+        if Job.has_access("read"):
+            failed_domain = [("isp_sip_line_id", "!=", False), ("state", "=", "failed")]
             failed = Job.search_count(failed_domain)
             cards.append(
                 self._card(
@@ -129,7 +131,7 @@ class IspTelephonyOverview(models.AbstractModel):
                     self.env._("Failed provisioning"),
                     failed,
                     str(failed),
-                    "isp_telephony.action_isp_provisioning_job",
+                    "isp_telephony.action_isp_provisioning_queue_job",
                     failed_domain,
                     level="danger" if failed else "success",
                 )

@@ -45,6 +45,9 @@ check_test_imports() {
 step "every tests/test_*.py imported by tests/__init__.py" check_test_imports
 
 write_config "$CONF" "${ISP_HTTP_PORT:-8069}"
+# No queue_job runner inside the test process (its HTTP server would start
+# one): tests run their jobs themselves; test_job_runner starts its own.
+printf '[queue_job]\nmax_capacity = 0\n' >>"$CONF"
 prepare_test_db() {
     STEP_FIX="read Odoo's log above."
     if [ "${ISP_REUSE_DB:-}" = "1" ] && module_installed "$DB"; then

@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 from odoo.tests.common import _super_send
 
 from .common import TelephonyCase
+from .jobs_common import JobsMixin
 from .loopback.summit_server import SummitServer
 
 
-class SummitLoopbackCase(TelephonyCase):
+class SummitLoopbackCase(JobsMixin, TelephonyCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

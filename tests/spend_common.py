@@ -14,6 +14,7 @@ from odoo import Command
 
 from .blocking_common import BlockingCase
 from .cdr_common import master_row
+from .jobs_common import JobsMixin
 from .loopback.summit_server import SummitServer
 
 ABROAD = "0012025550123"  # +1 202 555 0123: international
@@ -23,7 +24,7 @@ NOW = "2026-03-20 15:00:00"
 ZONE = ZoneInfo("America/Sao_Paulo")
 
 
-class SpendCase(BlockingCase):
+class SpendCase(JobsMixin, BlockingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -125,6 +126,7 @@ class SpendCase(BlockingCase):
             }
         )
         line.action_activate()
+        self.run_jobs()
         self.assertEqual(line.state, "active", line.platform_error)
         return line
 
@@ -164,7 +166,10 @@ class SpendCase(BlockingCase):
         return datetime.fromisoformat(text)
 
     def patches(self):
-        """Categories the platform received, in order."""
+        """Categories the platform received, in order, once the
+        provisioning jobs queued so far have run (as the job runner does
+        after the commit)."""
+        self.run_jobs()
         return [
             r.json["category"]
             for r in self.server.requests
@@ -172,6 +177,9 @@ class SpendCase(BlockingCase):
         ]
 
     def on_platform(self, line):
+        """The line's category on the platform, once the queued provisioning
+        jobs have run."""
+        self.run_jobs()
         return self.server.lines[line.terminal]["category"]
 
     def send_notices(self):

@@ -10,10 +10,11 @@ from freezegun import freeze_time
 from odoo import fields
 
 from .blocking_common import BlockingCase
+from .jobs_common import JobsMixin
 from .loopback.summit_server import SummitServer
 
 
-class TestArchivedLine(BlockingCase):
+class TestArchivedLine(JobsMixin, BlockingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -65,11 +66,15 @@ class TestArchivedLine(BlockingCase):
             }
         )
         self.line.action_activate()
+        self.run_jobs()
         self.assertEqual(self.line.state, "active", self.line.platform_error)
         self.line.active = False
         self.terminal = self.line.terminal
 
     def on_platform(self):
+        """The line's category on the platform, once the provisioning jobs
+        queued so far have run (as the job runner does after the commit)."""
+        self.run_jobs()
         return self.server.lines[self.terminal]["category"]
 
     def test_archived_line_is_shown_on_its_contract(self):
@@ -113,6 +118,7 @@ class TestArchivedLine(BlockingCase):
                 self.reason, False, fields.Date.to_date("2026-03-10")
             )
         self.assertEqual(self.contract.service_status, "cancelled")
+        self.run_jobs()
         deletes = [r.path for r in self.server.requests if r.method == "DELETE"]
         self.assertEqual(deletes, [f"/api/v1/lines/{self.terminal}"])
         self.assertNotIn(self.terminal, self.server.lines)

@@ -10,10 +10,11 @@ from freezegun import freeze_time
 from odoo.exceptions import ValidationError
 
 from .blocking_common import BlockingCase
+from .jobs_common import JobsMixin
 from .loopback.summit_server import SummitServer
 
 
-class TestBlockingIsolation(BlockingCase):
+class TestBlockingIsolation(JobsMixin, BlockingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -66,10 +67,14 @@ class TestBlockingIsolation(BlockingCase):
             }
         )
         line.action_activate()
+        self.run_jobs()
         self.assertEqual(line.state, "active", line.platform_error)
         return line
 
     def on_platform(self, line):
+        """The line's category on the platform, once the provisioning jobs
+        queued so far have run (as the job runner does after the commit)."""
+        self.run_jobs()
         return self.server.lines[line.terminal]["category"]
 
     # Saving the partition --------------------------------------------------

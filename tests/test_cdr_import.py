@@ -14,6 +14,7 @@ from odoo import fields
 from ..models import isp_cdr_import
 from ..tools import cdr as cdr_core
 from .cdr_common import CdrCase, master_row
+from .jobs_common import JobsMixin, trap_jobs
 
 OUT_ROW = master_row(
     "3135000001",
@@ -40,7 +41,7 @@ BAD_ROW = master_row(
 )
 
 
-class TestCdrFileImport(CdrCase):
+class TestCdrFileImport(JobsMixin, CdrCase):
     def test_import_counts_times_and_rejections(self):
         self.write_file("day1.csv", OUT_ROW + IN_ROW + BAD_ROW)
         runs = self.pbx._import_cdrs()
@@ -319,6 +320,8 @@ class TestCdrFileImport(CdrCase):
             [("id", "not in", (self.pbx | monthly).ids)]
         ).write({"cdr_next_import": later})
         self.env["isp.telephony.integration"]._cron_import_cdrs(commit=False)
+        self.assertFalse(self.cdrs())  # the cron only queues the file's job
+        self.assertEqual(self.run_jobs(), 1)
         self.assertEqual(len(self.cdrs()), 1)
         now = fields.Datetime.now()
         self.assertAlmostEqual(
@@ -331,6 +334,42 @@ class TestCdrFileImport(CdrCase):
         # Not due: nothing happens.
         self.write_file("cron2.csv", IN_ROW)
         self.env["isp.telephony.integration"]._cron_import_cdrs(commit=False)
+        self.assertFalse(self.run_jobs())
+        self.assertEqual(len(self.cdrs()), 1)
+
+    def test_cron_queues_one_job_per_file_on_the_integration_channel(self):
+        paths = [self.write_file("a.csv", OUT_ROW), self.write_file("b.csv", IN_ROW)]
+        others = self.env["isp.telephony.integration"].search(
+            [("id", "!=", self.pbx.id)]
+        )
+        others.write({"cdr_next_import": fields.Datetime.now() + timedelta(days=3)})
+        channel = f"root.telephony_cdr_import.{self.pbx.gateway}_{self.pbx.id}"
+        with trap_jobs() as trap:
+            self.env["isp.telephony.integration"]._cron_import_cdrs(commit=False)
+            trap.assert_jobs_count(2)
+            for path in paths:
+                trap.assert_enqueued_job(
+                    self.pbx._job_import_cdr_file,
+                    args=(path,),
+                    properties={
+                        "channel": channel,
+                        "identity_key": (
+                            f"isp.telephony.integration({self.pbx.id}).cdr_file:{path}"
+                        ),
+                    },
+                )
+            self.assertFalse(self.cdrs())
+            trap.perform_enqueued_jobs()
+        self.assertEqual(len(self.cdrs()), 2)
+        runs = self.env["isp.cdr.import"].search([("integration_id", "=", self.pbx.id)])
+        self.assertEqual(sorted(runs.mapped("state")), ["done", "done"])
+
+    def test_a_file_is_queued_once_however_often_the_cron_looks(self):
+        self.write_file("once.csv", OUT_ROW)
+        self.pbx._enqueue_cdr_imports()
+        self.pbx._enqueue_cdr_imports()
+        self.assertEqual(len(self.created_jobs(["pending"])), 1)
+        self.run_jobs()
         self.assertEqual(len(self.cdrs()), 1)
 
     def test_import_now_button(self):

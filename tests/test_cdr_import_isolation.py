@@ -2,8 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The scheduled CDR import isolates failures: an unreadable file, an
 unreadable directory or an unexpected error becomes a failed run with its
-reason, and the other files and integrations are imported; every due
-integration's schedule moves on."""
+reason, and the other files and integrations are imported (by the jobs the
+cron queues); every due integration's schedule moves on."""
 
 import os
 from datetime import timedelta
@@ -12,6 +12,7 @@ from unittest.mock import patch
 from odoo import fields
 
 from .cdr_common import CdrCase, master_row
+from .jobs_common import JobsMixin
 
 ROW_1 = master_row(
     "3135000001",
@@ -35,7 +36,7 @@ ROW_2 = master_row(
 )
 
 
-class TestCdrImportIsolation(CdrCase):
+class TestCdrImportIsolation(JobsMixin, CdrCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -50,6 +51,8 @@ class TestCdrImportIsolation(CdrCase):
         # commit=False: the test's transaction is never committed (the
         # failure of an integration is undone by a savepoint instead).
         self.Integration._cron_import_cdrs(commit=False)
+        # The import jobs it queued, as the job runner runs them.
+        self.run_jobs()
 
     def _runs(self, integration=None):
         return self.Import.search(
@@ -110,15 +113,17 @@ class TestCdrImportIsolation(CdrCase):
         run, chatter), the next integration imports, both are rescheduled."""
         broken = self.pbx.copy({"name": "Asterisk broken", "cdr_directory": ""})
         self.write_file("day.csv", ROW_1)
-        original = type(self.Integration)._import_cdrs
+        original = type(self.Integration)._enqueue_cdr_imports
 
-        def import_cdrs(integrations, commit=False):
-            if integrations == broken:
+        def enqueue_cdr_imports(integration):
+            if integration == broken:
                 self.env.cr.execute("SELECT 1/0")  # aborts the transaction
-            return original(integrations, commit=commit)
+            return original(integration)
 
         with (
-            patch.object(type(self.Integration), "_import_cdrs", import_cdrs),
+            patch.object(
+                type(self.Integration), "_enqueue_cdr_imports", enqueue_cdr_imports
+            ),
             self.assertLogs(
                 "odoo.addons.isp_telephony.models.isp_telephony_integration", "ERROR"
             ),

@@ -9,10 +9,15 @@ from freezegun import freeze_time
 from odoo import fields
 
 from .blocking_common import BlockingCase
+from .jobs_common import JobsMixin
 from .loopback.summit_server import SummitServer
 
 
-class TestLineBlocking(BlockingCase):
+class TestLineBlocking(JobsMixin, BlockingCase):
+    """Platform changes run as provisioning jobs once the transaction that
+    asked for them commits: each step below runs the jobs it queued, as the
+    job runner does after the commit."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -70,9 +75,20 @@ class TestLineBlocking(BlockingCase):
             }
         )
         line.action_activate()
+        self.run_jobs()
         self.assertEqual(line.state, "active", line.platform_error)
         self.assertEqual(line.platform_category_id, self.cat[expect])
         return line
+
+    def evaluate(self):
+        result = super().evaluate()
+        self.run_jobs()
+        return result
+
+    def pay(self, invoice, amount=None, date=None):
+        result = super().pay(invoice, amount=amount, date=date)
+        self.run_jobs()
+        return result
 
     def patches(self):
         """Categories the platform received, in order."""
@@ -122,12 +138,14 @@ class TestLineBlocking(BlockingCase):
         contract = self.contract.with_user(self.manager)
         with freeze_time("2026-03-05"):
             contract.action_service_block()
+            self.run_jobs()
             self.assertEqual(self.on_platform(line), "BLQ")
             self.pay(invoice)
             self.evaluate()
         self.assertEqual(self.contract.service_status, "blocked_manual")
         self.assertEqual(self.patches(), ["BLQ"])
         contract.action_service_unblock()
+        self.run_jobs()
         self.assertEqual(self.patches(), ["BLQ", "DEF"])
         self.assertEqual(self.on_platform(line), "DEF")
 
@@ -156,6 +174,7 @@ class TestLineBlocking(BlockingCase):
         with freeze_time("2026-04-01"):
             self.evaluate()
         self.contract.with_user(self.manager).action_service_block()
+        self.run_jobs()
         self.assertEqual(self.contract.service_status, "blocked_manual")
         self.assertEqual([r.method for r in self.server.requests[activation:]], [])
         self.assertEqual(self.on_platform(line), "DEF")
@@ -171,6 +190,7 @@ class TestLineBlocking(BlockingCase):
             self.contract._terminate_contract(
                 self.reason, False, fields.Date.to_date("2026-03-10")
             )
+            self.run_jobs()
         self.assertEqual(self.contract.service_status, "cancelled")
         self.assertEqual(self.patches(), ["CAN"])
         deletes = [r.path for r in self.server.requests if r.method == "DELETE"]
@@ -184,14 +204,17 @@ class TestLineBlocking(BlockingCase):
         first = self.make_line("+553136000001")
         second = self.make_line("+553136000002")
         second.category_id = self.cat["BLQ"]  # already blocked by hand
+        self.run_jobs()
         before = len(self.patches())
         self.contract.with_user(self.manager).action_service_block()
+        self.run_jobs()
         self.assertEqual(len(self.patches()) - before, 1)
         self.assertEqual(self.on_platform(first), "BLQ")
         self.assertEqual(self.on_platform(second), "BLQ")
 
     def test_line_added_to_blocked_contract_starts_blocked(self):
         self.contract.with_user(self.manager).action_service_block()
+        self.run_jobs()
         line = self.make_line(expect="BLQ")
         posts = [r.json for r in self.server.requests if r.method == "POST"]
         self.assertEqual([p["category"] for p in posts], ["BLQ"])
@@ -201,6 +224,7 @@ class TestLineBlocking(BlockingCase):
         self.cps.blocking_enabled = False
         line = self.make_line(partition=self.cps)
         self.contract.with_user(self.manager).action_service_block()
+        self.run_jobs()
         self.assertEqual(self.patches(), [])
         # Blocking is enabled afterwards: the next daily run moves the line.
         self.cps.blocking_enabled = True
@@ -208,11 +232,35 @@ class TestLineBlocking(BlockingCase):
         self.assertEqual(self.patches(), ["BLQ"])
         self.assertEqual(self.on_platform(line), "BLQ")
 
+    def test_platform_is_called_only_after_the_run_or_payment_commits(self):
+        """Issue 11 point 12: neither the daily run nor a payment calls the
+        platform inside its own transaction; they queue jobs, which run
+        after the commit."""
+        line = self.make_line()
+        invoice = self.overdue()
+        before = len(self.server.requests)
+        with freeze_time("2026-04-01"):
+            self.Contract._cron_evaluate_service_status()
+        self.assertEqual(self.contract.service_status, "blocked_auto")
+        self.assertEqual(len(self.server.requests), before)
+        waiting = self.created_jobs(["pending"], "_provision_update")
+        self.assertIn(line, waiting.isp_sip_line_id)
+        self.run_jobs()
+        self.assertEqual(self.on_platform(line), "BLQ")
+        before = len(self.server.requests)
+        with freeze_time("2026-04-02"):
+            BlockingCase.pay(self, invoice)  # the reconciliation, jobs not run
+        self.assertEqual(self.contract.service_status, "active")
+        self.assertEqual(len(self.server.requests), before)
+        self.run_jobs()
+        self.assertEqual(self.on_platform(line), "DEF")
+
     # Failures -----------------------------------------------------------
     def test_rejected_block_is_a_line_error_until_retried(self):
         line = self.make_line()
         self.server.fail_next(422, method="PATCH")
         self.contract.with_user(self.manager).action_service_block()
+        self.run_jobs()
         self.assertEqual(self.contract.service_status, "blocked_manual")
         self.assertEqual(line.state, "error")
         self.assertIn("Injected failure 422", line.platform_error)
@@ -221,6 +269,7 @@ class TestLineBlocking(BlockingCase):
         self.assertTrue(line.category_pending)
         self.assertEqual(self.on_platform(line), "DEF")
         line.with_user(self.manager).action_retry()
+        self.run_jobs()
         self.assertEqual(line.state, "active")
         self.assertFalse(line.platform_error)
         self.assertEqual(line.platform_category_id, self.cat["BLQ"])
@@ -232,14 +281,16 @@ class TestLineBlocking(BlockingCase):
         # Every quick retry of the gateway fails: the job is rescheduled.
         self.server.fail_next(503, method="PATCH", times=3)
         self.contract.with_user(self.manager).action_service_block()
-        self.assertIn("retrying at", line.platform_error)
+        self.run_jobs()
+        self.assertIn("next attempt at", line.platform_retry_note)
+        self.assertEqual(line.state, "active")
         self.assertTrue(line.category_pending)
         self.assertEqual(self.on_platform(line), "DEF")
         job = line.job_ids.filtered(lambda j: j.state == "pending")
-        self.assertEqual(len(job), 1)
-        job.next_try = fields.Datetime.now()
-        job._process()
+        self.assertEqual((len(job), job.retry), (1, 1))
+        self.run_jobs(later=True)  # the retry time has come
         self.assertEqual(job.state, "done")
         self.assertFalse(line.platform_error)
+        self.assertFalse(line.platform_retry_note)
         self.assertEqual(line.platform_category_id, self.cat["BLQ"])
         self.assertEqual(self.on_platform(line), "BLQ")

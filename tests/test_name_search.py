@@ -84,17 +84,19 @@ class TestNameSearch(SummitLoopbackCase):
                 "port": 1,
             }
         )
+        self.line.action_activate()  # queues its provisioning job
         with time_limit(SEARCH_SECONDS):
             dids = self.env["isp.sip.line.did"].search(
                 [("line_id", "ilike", "Guarita")]
             )
-            jobs = self.env["isp.provisioning.job"].search(
-                [("line_id", "ilike", "Guarita do Galpão")]
+            jobs = self.env["queue.job"].search(
+                [("isp_sip_line_id", "ilike", "Guarita do Galpão")]
             )
         self.assertEqual(dids, did)
+        self.assertTrue(jobs)
         self.assertEqual(
             jobs,
-            self.env["isp.provisioning.job"].search([("line_id", "=", self.line.id)]),
+            self.env["queue.job"].search([("isp_sip_line_id", "=", self.line.id)]),
         )
 
     def test_every_model_name_search_returns_and_filters(self):

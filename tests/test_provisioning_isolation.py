@@ -1,8 +1,8 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The provisioning queue isolates one line's failure: a line whose request
-cannot even be built fails alone (reason on its job and line); the other
-lines of the run are activated."""
+"""Provisioning isolates one line's failure: a line whose request cannot
+even be built fails alone (its job failed with the reason, the line in error
+with it); the other lines' jobs go on and activate them."""
 
 from unittest.mock import patch
 
@@ -15,7 +15,7 @@ class TestProvisioningIsolation(SummitLoopbackCase):
         for i in range(3):
             contract = self.make_contract(self.partner, name=f"Contract {i}")
             lines |= self.make_line(f"+5531350001{50 + i:02d}", contract=contract)
-        lines.with_context(isp_provisioning_defer=True).action_activate()
+        lines.action_activate()
         broken = lines[1]
         Line = type(lines)
         original = Line._platform_spec
@@ -26,11 +26,12 @@ class TestProvisioningIsolation(SummitLoopbackCase):
             return original(line)
 
         with patch.object(Line, "_platform_spec", platform_spec):
-            self.env["isp.provisioning.job"]._cron_process_jobs(auto_commit=False)
+            self.run_jobs()
         self.assertEqual((lines - broken).mapped("state"), ["active", "active"])
         self.assertEqual(len(self.server.lines), 2)
         self.assertEqual(broken.state, "error")
         self.assertIn("garbage", broken.platform_error)
-        job = broken.job_ids
+        job = broken.job_ids.filtered(lambda j: j.method_name == "_provision_activate")
         self.assertEqual(job.state, "failed")
-        self.assertIn("ValueError", job.error)
+        self.assertEqual(job.exc_name, "ValueError")
+        self.assertIn("garbage", job.exc_message)

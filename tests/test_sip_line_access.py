@@ -27,6 +27,7 @@ class TestSipLineAccess(SummitLoopbackCase):
         vals.pop("contract_id")
         contract.write({"sip_line_ids": [Command.create(vals)]})
         contract.action_activate_sip_lines()
+        self.run_jobs()
         line = contract.sip_line_ids
         self.assertEqual(line.state, "active")
         self.assertTrue(line.terminal)
@@ -42,6 +43,7 @@ class TestSipLineAccess(SummitLoopbackCase):
             ],
         )
         line.action_activate()
+        self.run_jobs()
         as_user = line.with_user(self.user)
         self.assertEqual(as_user.terminal, line.terminal)  # not secret
         with self.assertRaises(AccessError):
@@ -60,8 +62,16 @@ class TestSipLineAccess(SummitLoopbackCase):
         line = self.make_line("+553135000074")
         draft = self.make_line("+553135000076")
         line.action_activate()
+        self.run_jobs()
+        job = line.job_ids
+        self.assertEqual(job.state, "done")
         with self.assertRaises(AccessError):
-            line.job_ids.with_user(self.user).write({"state": "pending"})
+            job.with_user(self.user).read(["state"])
+        with self.assertRaises(AccessError):
+            job.with_user(self.manager).write({"state": "pending"})
+        self.assertEqual(
+            job.with_user(self.manager).read(["state"])[0]["state"], "done"
+        )
         with self.assertRaises(AccessError):
             draft.with_user(self.user).unlink()
         with self.assertRaises(AccessError):

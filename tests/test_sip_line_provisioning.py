@@ -1,11 +1,10 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from datetime import timedelta
-
 from odoo import Command, fields
 from odoo.exceptions import UserError
 
 from ..gateways.base import GatewayConfig, gateway_class
+from .jobs_common import trap_jobs
 from .provisioning_common import SummitLoopbackCase
 
 
@@ -15,13 +14,80 @@ class TestSipLineProvisioning(SummitLoopbackCase):
             "isp_telephony.provisioning_max_attempts", str(value)
         )
 
-    def run_due_jobs(self):
-        """What the cron does, in the test's transaction: make every pending
-        job due, then claim and run them."""
-        self.env["isp.provisioning.job"].search([("state", "=", "pending")]).write(
-            {"next_try": fields.Datetime.now() - timedelta(seconds=1)}
+    # Jobs ------------------------------------------------------------------
+    def test_activation_is_a_job_per_line_on_its_platform_channel(self):
+        line_a = self.make_line("+553135000040")
+        line_b = self.make_line("+553135000041")
+        channel = f"root.telephony_provisioning.summit_{self.integration.id}"
+        with trap_jobs() as trap:
+            (line_a | line_b).action_activate()
+            self.assertFalse(self.server.requests)  # nothing inside the request
+            self.assertEqual(set((line_a | line_b).mapped("state")), {"provisioning"})
+            trap.assert_jobs_count(2)
+            for line in line_a | line_b:
+                trap.assert_enqueued_job(
+                    line._provision_activate,
+                    properties={
+                        "channel": channel,
+                        "identity_key": f"isp.sip.line({line.id}).activate",
+                        "max_retries": 5,
+                    },
+                )
+            trap.perform_enqueued_jobs()
+        self.assertEqual((line_a | line_b).mapped("state"), ["active", "active"])
+        self.assertEqual(len(self.server.lines), 2)
+
+    def test_activations_queue_one_rematch_of_calls(self):
+        lines = self.make_line("+553135000042") | self.make_line("+553135000043")
+        lines.action_activate()
+        self.run_jobs()
+        rematch = self.created_jobs().filtered(
+            lambda j: j.method_name == "_job_rematch_cdrs"
         )
-        return self.env["isp.provisioning.job"]._cron_process_jobs(auto_commit=False)
+        self.assertEqual(len(rematch), 1)  # one for the burst, a little later
+        self.assertEqual(
+            rematch.channel, f"root.telephony_cdr_import.summit_{self.integration.id}"
+        )
+        self.assertEqual(self.run_jobs(later=True), 1)
+        self.assertEqual(rematch.state, "done")
+
+    def test_changes_are_update_jobs_one_waiting_per_line(self):
+        line = self.make_line()
+        line.action_activate()
+        self.run_jobs()
+        with trap_jobs() as trap:
+            line.call_limit = 4
+            line.category_id = self.catalog("isp.summit.category", "BLQ")
+            trap.assert_jobs_count(1)  # the second change joined the first
+            trap.assert_enqueued_job(
+                line._provision_update,
+                properties={"identity_key": f"isp.sip.line({line.id}).update"},
+            )
+            self.assertFalse(self.server_requests("PATCH"))
+            trap.perform_enqueued_jobs()
+        self.assertEqual(
+            self.server_requests("PATCH")[-1].json,
+            {"call_limit": 4, "category": "BLQ"},
+        )
+        self.assertEqual(line.platform_category_id.acronym, "BLQ")
+        self.assertFalse(line.platform_pending_fields)
+
+    def test_stored_jobs_are_linked_to_their_line(self):
+        line = self.make_line()
+        line.action_activate()
+        with self.assertRaises(UserError):  # a second click is refused
+            line.action_activate()
+        job = line.job_ids
+        self.assertEqual(len(job), 1)
+        self.assertEqual(job.method_name, "_provision_activate")
+        self.assertEqual(job.state, "pending")
+        self.assertEqual(
+            job.channel, f"root.telephony_provisioning.summit_{self.integration.id}"
+        )
+        self.assertEqual(line.pending_job_count, 1)
+        self.run_jobs()
+        self.assertEqual((job.state, line.state), ("done", "active"))
+        self.assertEqual(line.pending_job_count, 0)
 
     # Activation ------------------------------------------------------------
     def test_activation_stores_terminal_and_credential(self):
@@ -48,6 +114,8 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         )
         self.assertEqual(line.state, "draft")
         line.action_activate()
+        self.assertEqual(line.state, "provisioning")
+        self.run_jobs()
         self.assertEqual(line.state, "active")
         remote = self.server.line_by_external_id(line.uuid)
         self.assertTrue(remote)
@@ -73,13 +141,14 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         self.assertEqual([d["port"] for d in post[0].json["dids"]], [1, 2, None])
         job = line.job_ids
         self.assertEqual(
-            (job.operation, job.state, job.attempts), ("activate", "done", 1)
+            (job.method_name, job.state, job.retry), ("_provision_activate", "done", 1)
         )
 
     def test_contract_button_activates_its_lines(self):
         line_a = self.make_line("+553135000010")
         line_b = self.make_line("+553135000011")
         self.contract.action_activate_sip_lines()
+        self.run_jobs()
         self.assertEqual((line_a | line_b).mapped("state"), ["active", "active"])
         self.assertEqual(len(self.server.lines), 2)
         with self.assertRaises(UserError):
@@ -89,10 +158,12 @@ class TestSipLineProvisioning(SummitLoopbackCase):
     def test_update_pushes_only_what_changed(self):
         line = self.make_line()
         line.action_activate()
+        self.run_jobs()
         terminal = line.terminal
         before = len(self.server.requests)
 
         line.call_limit = 5
+        self.run_jobs()
         patches = self.server_requests("PATCH")
         self.assertEqual(len(patches), 1)
         self.assertEqual(patches[0].path, f"/api/v1/lines/{terminal}")
@@ -100,6 +171,7 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         self.assertEqual(self.server.lines[terminal]["call_limit"], 5)
 
         line.category_id = self.catalog("isp.summit.category", "BLQ")
+        self.run_jobs()
         patches = self.server_requests("PATCH")
         self.assertEqual(patches[-1].json, {"category": "BLQ"})
         self.assertEqual(line.platform_category_id.acronym, "BLQ")
@@ -110,6 +182,7 @@ class TestSipLineProvisioning(SummitLoopbackCase):
                 "caller_id_number_id": self.number("+553135000020").id,
             }
         )
+        self.run_jobs()
         self.assertEqual(
             self.server_requests("PATCH")[-1].json,
             {"caller_id": "+553135000020", "plan": "PME500"},
@@ -124,6 +197,7 @@ class TestSipLineProvisioning(SummitLoopbackCase):
                 ]
             }
         )
+        self.run_jobs()
         last = self.server_requests("PATCH")[-1].json
         self.assertEqual(list(last), ["dids"])
         self.assertEqual(last["dids"][0]["port"], 3)
@@ -131,6 +205,8 @@ class TestSipLineProvisioning(SummitLoopbackCase):
 
         count = len(self.server.requests)
         line.call_limit = 5  # unchanged: nothing to push
+        self.assertFalse(self.created_jobs(["pending"], "_provision_update"))
+        self.run_jobs()
         self.assertEqual(len(self.server.requests), count)
         self.assertEqual(line.state, "active")
         self.assertGreater(len(self.server.requests), before)
@@ -138,17 +214,21 @@ class TestSipLineProvisioning(SummitLoopbackCase):
     def test_update_rejected_shows_error_until_retry(self):
         line = self.make_line()
         line.action_activate()
+        self.run_jobs()
         self.server.fail_next(
             422,
             {"error": {"code": "invalid", "message": "Categoria não permitida"}},
             method="PATCH",
         )
         line.category_id = self.catalog("isp.summit.category", "BLP")
+        self.run_jobs()
         self.assertEqual(line.state, "error")
         self.assertIn("Categoria não permitida", line.platform_error)
         self.assertEqual(line.platform_category_id.acronym, "DEF")
         self.assertTrue(line.category_pending)
+        self.assertEqual(line.job_ids[:1].state, "failed")
         line.action_retry()
+        self.run_jobs()
         self.assertEqual(line.state, "active")
         self.assertFalse(line.platform_error)
         self.assertEqual(line.platform_category_id.acronym, "BLP")
@@ -163,14 +243,19 @@ class TestSipLineProvisioning(SummitLoopbackCase):
             method="POST",
         )
         line.action_activate()
+        self.run_jobs(later=True)
         self.assertEqual(line.state, "error")
         self.assertIn("Plano RES100 esgotado", line.platform_error)
         self.assertIn("422", line.platform_error)
         self.assertFalse(line.terminal)
-        self.assertEqual(line.job_ids.state, "failed")
+        job = line.job_ids
+        self.assertEqual((job.state, job.retry), ("failed", 1))  # at once
+        self.assertIn("Plano RES100 esgotado", job.exc_message)
         self.assertEqual(len(self.server_requests("POST")), 1)  # 4xx: not retried
         line.action_retry()
-        self.assertEqual(line.state, "active")
+        self.assertEqual((line.state, job.state), ("provisioning", "pending"))
+        self.run_jobs()
+        self.assertEqual((line.state, job.state), ("active", "done"))
         self.assertEqual(len(self.server.lines), 1)
 
     def test_5xx_is_retried_with_backoff_then_error(self):
@@ -178,23 +263,29 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         line = self.make_line()
         self.server.fail_next(503, times=3, method="POST")
         line.action_activate()
+        self.assertEqual(self.run_jobs(), 1)
         # The gateway tried 3 times; the job waits for its second attempt.
         self.assertEqual(len(self.server_requests("POST")), 3)
         self.assertEqual(line.state, "provisioning")
-        self.assertIn("503", line.platform_error)
-        self.assertIn("retrying at", line.platform_error)
+        self.assertFalse(line.platform_error)
+        self.assertIn("503", line.platform_retry_note)
+        self.assertIn("next attempt at", line.platform_retry_note)
         job = line.job_ids
-        self.assertEqual((job.state, job.attempts), ("pending", 1))
-        self.assertGreater(job.next_try, fields.Datetime.now())
+        self.assertEqual((job.state, job.retry), ("pending", 1))
+        self.assertGreater(job.eta, fields.Datetime.now())  # 1 minute later
+        self.assertEqual(self.run_jobs(), 0)  # not due yet
 
         self.server.fail_next(503, times=3, method="POST")
-        self.assertEqual(self.run_due_jobs(), 1)
-        self.assertEqual((job.state, job.attempts), ("failed", 2))
+        self.assertEqual(self.run_jobs(later=True), 1)
+        self.assertEqual((job.state, job.retry), ("failed", 2))
         self.assertEqual(line.state, "error")
         self.assertIn("Summit error 503", line.platform_error)
+        self.assertFalse(line.platform_retry_note)
         self.assertFalse(self.server.lines)
 
         line.action_retry()
+        self.assertEqual((job.state, job.retry), ("pending", 0))
+        self.run_jobs(later=True)
         self.assertEqual(line.state, "active")
         self.assertEqual(len(self.server.lines), 1)
 
@@ -205,6 +296,7 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         # Summit creates the line but every answer comes too late.
         self.server.delay_next(2.0, times=3, method="POST")
         line.action_activate()
+        self.run_jobs()
         self.assertEqual(line.state, "error")
         self.assertIn("did not answer within", line.platform_error)
         self.assertFalse(line.terminal)
@@ -214,6 +306,7 @@ class TestSipLineProvisioning(SummitLoopbackCase):
 
         self.integration.api_timeout = 3.0
         line.action_retry()
+        self.run_jobs()
         self.assertEqual(line.state, "active")
         self.assertEqual(len(self.server.lines), 1)
         self.assertEqual(
@@ -232,16 +325,18 @@ class TestSipLineProvisioning(SummitLoopbackCase):
             created = gateway.activate_line(line._platform_spec())
         posts_before = len(self.server_requests("POST"))
         line.action_activate()
+        self.run_jobs()
         self.assertEqual(line.terminal, created.terminal)
         self.assertEqual(len(self.server.lines), 1)
         self.assertEqual(len(self.server_requests("POST")), posts_before)
 
     def test_double_click_runs_one_activation(self):
         line = self.make_line()
-        Job = self.env["isp.provisioning.job"]
-        jobs = Job._enqueue(line, "activate") | Job._enqueue(line, "activate")
-        jobs._process()
-        self.assertEqual(jobs.mapped("state"), ["done", "done"])
+        line._enqueue_activation()
+        line._enqueue_provisioning("activate")  # same identity key: no second job
+        self.assertEqual(len(line.job_ids), 1)
+        self.run_jobs()
+        self.assertEqual(line.job_ids.state, "done")
         self.assertEqual(len(self.server.lines), 1)
         self.assertEqual(len(self.server_requests("POST")), 1)
         with self.assertRaises(UserError):
@@ -251,9 +346,11 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         line = self.make_line()
         self.server.malformed_next(method="POST")
         line.action_activate()
+        self.run_jobs()
         self.assertEqual(line.state, "error")
         self.assertIn("not JSON", line.platform_error)
         line.action_retry()  # the platform did create it: found, not duplicated
+        self.run_jobs()
         self.assertEqual(line.state, "active")
         self.assertEqual(len(self.server.lines), 1)
 
@@ -267,8 +364,11 @@ class TestSipLineProvisioning(SummitLoopbackCase):
             ]
         )
         line.action_activate()
+        self.run_jobs()
         terminal = line.terminal
         line.action_cancel()
+        self.assertEqual(line.state, "active")  # until the job has run
+        self.run_jobs()
         self.assertEqual(line.state, "cancelled")
         self.assertFalse(self.server.lines)
         self.assertEqual(
@@ -280,12 +380,15 @@ class TestSipLineProvisioning(SummitLoopbackCase):
             self.env["isp.number.assignment"].search([("line_id", "=", line.id)])
         )
         line.action_cancel()  # twice: nothing more happens
+        self.run_jobs()
         self.assertEqual(len(self.server_requests("DELETE")), 1)
 
     def test_cancel_interface_for_other_modules(self):
         line = self.make_line()
         line.action_activate()
+        self.run_jobs()
         line._cancel_on_platform()
+        self.run_jobs()
         self.assertEqual(line.state, "cancelled")
         self.assertEqual(self.number("+553135000001").state, "quarantine")
 
@@ -293,6 +396,7 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         line = self.make_line()
         line.action_cancel()
         self.assertEqual(line.state, "cancelled")
+        self.assertFalse(self.created_jobs())
         self.assertFalse(self.server.requests)
         self.assertEqual(self.number("+553135000001").state, "quarantine")
 
@@ -304,19 +408,24 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         line = self.make_line()
         self.server.delay_next(2.0, times=3, method="POST")
         line.action_activate()
+        self.run_jobs()
         self.assertEqual((line.state, line.terminal), ("error", False))
         self.integration.api_timeout = 3.0
         line.action_cancel()
+        self.run_jobs()
         self.assertEqual(line.state, "cancelled")
         self.assertFalse(self.server.lines)
 
     def test_suspend_and_resume_push_active_flag(self):
         line = self.make_line()
         line.action_activate()
+        self.run_jobs()
         line.action_suspend()
+        self.run_jobs()
         self.assertEqual(line.state, "suspended")
         self.assertEqual(self.server_requests("PATCH")[-1].json, {"active": False})
         line.action_resume()
+        self.run_jobs()
         self.assertEqual(line.state, "active")
         self.assertEqual(self.server_requests("PATCH")[-1].json, {"active": True})
 
@@ -337,32 +446,48 @@ class TestSipLineProvisioning(SummitLoopbackCase):
             (batch.job_count, batch.progress, batch.state), (8, 0.0, "running")
         )
 
-        self.assertEqual(
-            self.env["isp.provisioning.job"]._cron_process_jobs(
-                limit=5, auto_commit=False
-            ),
-            5,
-        )
+        self.assertEqual(self.run_jobs(limit=5), 5)
         batch.invalidate_recordset()
         self.assertEqual((batch.done_count, batch.progress), (5, 62.5))
-        self.env["isp.provisioning.job"]._cron_process_jobs(auto_commit=False)
+        self.run_jobs()
         batch.invalidate_recordset()
         self.assertEqual((batch.state, batch.progress), ("done", 100.0))
         self.assertEqual(set(lines.mapped("state")), {"active"})
         self.assertEqual(len(self.server.lines), 8)
+        domain = batch.action_open_lines()["domain"]
+        self.assertEqual(sorted(domain[0][2]), sorted(lines.ids))
 
-    def test_stale_running_job_is_run_again(self):
+    def test_cancel_while_activation_waits_calls_nobody(self):
         line = self.make_line()
-        line.with_context(isp_provisioning_defer=True).action_activate()
+        line.action_activate()
         job = line.job_ids
-        job.write(
-            {
-                "state": "running",
-                "started_at": fields.Datetime.now() - timedelta(hours=1),
-            }
-        )
-        self.env["isp.provisioning.job"]._cron_process_jobs(auto_commit=False)
-        self.assertEqual((job.state, line.state), ("done", "active"))
+        line.action_cancel()
+        self.assertEqual((line.state, job.state), ("cancelled", "cancelled"))
+        self.assertEqual(self.number("+553135000001").state, "quarantine")
+        self.run_jobs()
+        self.assertFalse(self.server.requests)
+
+    def test_rolled_back_transaction_sends_nothing(self):
+        """Issue 11 point 12: a platform change asked for in a transaction
+        that rolls back (a failed cron run, a serialization retry) leaves no
+        job behind, so the platform never gets it; the retry that commits
+        sends it once."""
+        line = self.make_line()
+        line.action_activate()
+        self.run_jobs()
+        blocked = self.catalog("isp.summit.category", "BLQ")
+        with self.assertRaises(RuntimeError), self.env.cr.savepoint():
+            line._provision_category_change(blocked)
+            self.assertTrue(self.created_jobs(["pending"], "_provision_update"))
+            raise RuntimeError("serialization failure")
+        self.env.invalidate_all()
+        self.assertFalse(self.created_jobs(["pending"], "_provision_update"))
+        self.assertEqual(line.category_id.acronym, "DEF")
+        line._provision_category_change(blocked)  # the retried transaction
+        self.assertFalse(self.server_requests("PATCH"))  # not before commit
+        self.run_jobs()
+        self.assertEqual(len(self.server_requests("PATCH")), 1)
+        self.assertEqual(line.platform_category_id, blocked)
 
     # Sandbox ---------------------------------------------------------------
     def test_sandbox_gateway_end_to_end_with_failure_modes(self):
@@ -377,12 +502,15 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         )
         line = self.make_line()
         line.action_activate()
+        self.run_jobs()
         self.assertEqual(line.state, "error")
         self.assertIn("rejected by configuration", line.platform_error)
         sandbox.sandbox_failure = "none"
         line.action_retry()
+        self.run_jobs()
         self.assertEqual(line.state, "active")
         self.assertTrue(line.terminal.startswith("SBX-"))
         self.assertTrue(line.sudo().credential)
         line.action_cancel()
+        self.run_jobs()
         self.assertEqual(line.state, "cancelled")

@@ -1,0 +1,27 @@
+# Copyright 2026 isp_telephony authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""OCA queue_job's jobs, linked to the SIP line and the provisioning batch
+they work for, so that a line shows its platform operations and a batch its
+progress."""
+
+from odoo import fields, models
+
+
+class QueueJob(models.Model):
+    _inherit = "queue.job"
+
+    isp_sip_line_id = fields.Many2one(
+        "isp.sip.line",
+        string="SIP Line",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The SIP line whose platform operation this job runs.",
+    )
+    isp_provisioning_batch_id = fields.Many2one(
+        "isp.provisioning.batch",
+        string="Provisioning Batch",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+    )
