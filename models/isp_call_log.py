@@ -680,10 +680,14 @@ class IspCallLog(models.Model):
         )
         ended_domain = domain + [("state", "not in", IN_PROGRESS)]
         ended = self.search(ended_domain, limit=PANEL_MAX_ENDED)
-        more = self.search_count(ended_domain) - len(ended)
+        # Which calls are counted, not only how many: the bus may still
+        # deliver their notifications after this answer, and the panel must
+        # not count them a second time.
+        more = self.search(ended_domain, offset=PANEL_MAX_ENDED).ids
         return {
             "calls": [log._panel_payload() for log in live + ended],
-            "more_ended": more,
+            "more_ended": len(more),
+            "more_ended_ids": more,
         }
 
     @api.model

@@ -38,6 +38,19 @@ class TestCalmPanel(CallSetupMixin, TransactionCase):
         self.assertEqual(ids[0], live.id)
         self.assertEqual(len(ids), 1 + PANEL_MAX_ENDED)
         self.assertEqual(panels["more_ended"], 30 - PANEL_MAX_ENDED)
+        # The older ended calls are named, none of them shown: a late bus
+        # notification of one of them is not counted again by the panel.
+        more = set(panels["more_ended_ids"])
+        self.assertEqual(len(more), 30 - PANEL_MAX_ENDED)
+        self.assertFalse(more & set(ids))
+        self.assertEqual(
+            more,
+            set(
+                self.Log.search([("call_id", "=like", "b-%")], order="id")[
+                    : 30 - PANEL_MAX_ENDED
+                ].ids
+            ),
+        )
         # Another agent's clear-all leaves this agent's panels alone.
         self.assertEqual(
             self.env["isp.call.log"]

@@ -25,7 +25,11 @@ export const callPanelService = {
         // Panels the agent saved or closed in this tab: a late refresh or a
         // repeated notification does not bring them back.
         const closed = new Set();
-        // Ended calls pushed out of the panel by newer ones.
+        // Ended calls not shown, waiting in the Call Log: pushed out of the
+        // panel by newer ones, or counted by the server (get_my_panels). Kept
+        // by id, so that a call is counted once however it reaches the tab
+        // (the bus may deliver, after a page load, the notifications of
+        // calls the server already counted). state.moreEnded is its size.
         const dropped = new Set();
         let pending = new Map();
         let timer = null;
@@ -34,7 +38,7 @@ export const callPanelService = {
             const skip = new Set([...closed, ...dropped]);
             const result = mergeCalls(state.calls, payloads, { skip });
             result.dropped.forEach((id) => dropped.add(id));
-            state.moreEnded += result.dropped.length;
+            state.moreEnded = dropped.size;
             state.calls = result.calls;
         }
 
@@ -63,6 +67,8 @@ export const callPanelService = {
             const ended = state.calls.filter((call) => !isLive(call));
             ended.forEach((call) => closed.add(call.data.id));
             state.calls = state.calls.filter(isLive);
+            dropped.forEach((id) => closed.add(id));
+            dropped.clear();
             state.moreEnded = 0;
             return orm.call("isp.call.log", "action_panel_clear_ended", []);
         }
@@ -72,8 +78,17 @@ export const callPanelService = {
                 return;
             }
             const panels = await orm.call("isp.call.log", "get_my_panels", []);
+            // The server's answer is the truth at this moment: the older
+            // ended calls it names are counted once, and not shown.
+            const shown = new Set(panels.calls.map((call) => call.id));
+            for (const id of panels.more_ended_ids) {
+                if (!closed.has(id) && !shown.has(id)) {
+                    dropped.add(id);
+                }
+            }
+            shown.forEach((id) => dropped.delete(id));
+            state.calls = state.calls.filter((call) => !dropped.has(call.data.id));
             apply(panels.calls);
-            state.moreEnded = Math.max(state.moreEnded, panels.more_ended);
         }
 
         async function init() {
