@@ -20,8 +20,8 @@ from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from billing import telephony_plan
 from odoo_env import database_parser, odoo_env, peak_rss_mb, report
-from rating import _plan
 
 
 def cycle_bounds(line, now):
@@ -37,7 +37,7 @@ def populate(env, calls):
     integration = env["isp.telephony.integration"].create(
         {"name": "Bench portal", "gateway": "sandbox", "area_code": "31"}
     )
-    plan = _plan(env)
+    plan = telephony_plan(env)
     env["isp.number.range"].create(
         {
             "name": "Bench portal range",

@@ -133,13 +133,15 @@ class IspTelephonyCharge(models.Model):
         ),
     ]
 
-    @api.depends("billsec", "excess_seconds", "cycle_start", "cycle_end")
+    @api.depends(
+        "billsec", "excess_seconds", "cycle_start", "cycle_end", "partner_id.lang"
+    )
     def _compute_minutes(self):
         for charge in self:
             charge.minutes = billing.minutes(charge.billsec)
             charge.excess_minutes = billing.minutes(charge.excess_seconds)
             charge.cycle_label = billing.period_label(
-                charge.cycle_start, charge.cycle_end
+                charge.cycle_start, charge.cycle_end, charge._date_format()
             )
 
     @api.depends("contract_id", "billing_month", "plan_id")

@@ -3,6 +3,15 @@
 """Every test module, so that Odoo's own runner (--test-enable) finds them;
 scripts/test.sh fails when a tests/test_*.py is missing here."""
 
+from odoo.http import root
+
+# CPython 3.11 before 3.11.8 can raise "SystemError: AST constructor
+# recursion depth mismatch" when two threads compile at once (gh-106905).
+# The test server's first request parses every addon's manifest for the
+# static paths (root.statics, computed once per process) while the browser
+# fires parallel requests: computed here, in the main thread, first.
+root.statics  # noqa: B018  # pylint: disable=pointless-statement
+
 from . import test_ami
 from . import test_ami_worker
 from . import test_archived_line

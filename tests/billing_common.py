@@ -28,6 +28,9 @@ class BillingCase(TelephonyCase):
         super().setUpClass()
         cls.company.telephony_timezone = "America/Sao_Paulo"
         cls.company.telephony_separate_invoice = False
+        # No notice period before a suspension (spend control's notices
+        # have their own tests): overdue invoices block at the thresholds.
+        cls.company.telephony_notice_days = 0
         cls.product = cls.env["product.product"].create(
             {"name": "Telephony overage", "type": "service", "list_price": 0}
         )

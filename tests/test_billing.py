@@ -82,7 +82,8 @@ class TestCloseMonth(BillingFlowCase):
         self.assertEqual((charge.franchise_seconds, charge.excess_seconds), (100, 176))
         self.assertAlmostEqual(charge.amount, 2.68)
         self.assertEqual(charge.franchise_detail, "Fixed: 1.67 / 1.67 min")
-        self.assertEqual(charge.cycle_label, "10/02/2026 - 09/03/2026")
+        # In the customer's date format (en_US), as on the statement.
+        self.assertEqual(charge.cycle_label, "02/10/2026 - 03/09/2026")
         self.assertEqual(charge.line_count, 1)
         self.assertEqual(len(charge.cdr_ids), 4)
         self.assertTrue(all(charge.cdr_ids.mapped("billed")))

@@ -96,6 +96,9 @@ class TestTelephonyMenu(BillingCase):
             and menu.action._name == "ir.actions.act_window"
             and menu.action.res_model != "res.config.settings"
             and menu.action.target != "new"
+            # a list: a full-page form (Close Telephony Month) shows no
+            # empty state
+            and "list" in (menu.action.view_mode or "")
         ]
         self.assertGreater(len(actions), 20)
         for action in actions:

@@ -133,7 +133,8 @@ class TestPortugueseCallStatement(BillingCase):
         self.cdr(LOCAL, 50, 0)
         # 41,160 s to a mobile at R$ 1,80 a minute: R$ 1.234,80.
         self.cdr(MOBILE, 41160, 30)
-        move = self.generate()["moves"]
+        self.close()
+        move = self.contract.recurring_create_invoice()
         move.currency_id = self.brl
         html = (
             self.env["ir.actions.report"]
