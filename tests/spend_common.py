@@ -159,7 +159,17 @@ class SpendCase(JobsMixin, BlockingCase):
             f"spend-{self._seq}.csv",
         )
         self.assertEqual(run.state, "done", run.message)
+        # The provisioning jobs the spend check queued, as the job runner
+        # runs them once the import has committed.
+        self.run_jobs()
         return run
+
+    def evaluate(self):
+        """The daily blocking run, then the provisioning jobs it queued (as
+        the job runner runs them once the run has committed)."""
+        result = super().evaluate()
+        self.run_jobs()
+        return result
 
     @staticmethod
     def at(text):

@@ -12,6 +12,7 @@ class TestRevealCredential(SummitLoopbackCase):
     def test_manager_reveals_and_the_chatter_keeps_who(self):
         line = self.make_line("+553135000075")
         line.action_activate()
+        self.run_jobs()
         credential = line.sudo().credential
         self.assertTrue(credential)
         self.assertTrue(line.with_user(self.user).has_credential)
