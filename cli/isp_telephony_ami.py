@@ -22,6 +22,7 @@ from odoo.cli.command import Command
 from odoo.exceptions import UserError
 from odoo.tools import config
 
+from ..gateways import base as gateway_base
 from ..gateways.asterisk import AmiEventTranslator, AmiListener
 
 _logger = logging.getLogger(__name__)
@@ -55,8 +56,12 @@ class AmiWorker:
         wanted = {}
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
+            # The platforms whose calls Odoo listens to (AMI), as declared.
+            listened = gateway_base.codes_with(
+                gateway_base.CALL_EVENTS, gateway_base.EVENTS_LISTENER
+            )
             integrations = env["isp.telephony.integration"].search(
-                [("gateway", "=", "asterisk"), ("active", "=", True)]
+                [("gateway", "in", listened), ("active", "=", True)]
             )
             for integration in integrations:
                 try:

@@ -1,3 +1,3 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from . import base, sandbox, summit
+from . import base, asterisk, callmyway, sandbox, summit

@@ -29,7 +29,17 @@ from urllib.parse import quote, urlencode
 
 import requests
 
-from .base import ProtocolError, RejectedError, TransientError
+from .base import (
+    CALL_EVENTS,
+    CDR_FETCH,
+    CLICK_TO_DIAL,
+    EVENTS_WEBHOOK,
+    Gateway,
+    ProtocolError,
+    RejectedError,
+    TransientError,
+    register,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -134,11 +144,20 @@ def _format_date(value):
     return str(value)
 
 
-class CallMyWayClient:
-    """One account's CallMyWay API. One HTTP session per client."""
+@register("callmyway")
+class CallMyWayGateway(Gateway):
+    """One account's CallMyWay API. One HTTP session per client. CallMyWay
+    has no provisioning API: lines are created in its own portal."""
+
+    label = "CallMyWay"
+    sequence = 20
+    capabilities = frozenset({CLICK_TO_DIAL, CDR_FETCH, CALL_EVENTS})
+    # Calls are posted to the webhook controller (tools/call_events.py maps
+    # the payload); CDRs come from the API, no CDR file layout.
+    event_source = EVENTS_WEBHOOK
 
     def __init__(self, config, sleep=time.sleep, clock=time.monotonic):
-        self.config = config
+        super().__init__(config)
         self.sleep = sleep
         self.clock = clock
         extra = config.extra or {}
@@ -153,12 +172,6 @@ class CallMyWayClient:
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         self.session.verify = config.verify_tls
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def close(self):
         self.session.close()
@@ -254,6 +267,14 @@ class CallMyWayClient:
             second_num=second_num,
         )
 
+    def place_call(self, request):
+        """Click2Dial rings the agent's CallMyWay user (the chosen caller ID,
+        else the agent's endpoint), then the number without its ``+``. A 200
+        only means queued (seed 001): the webhook reports what follows."""
+        return self.click_to_dial(
+            request.caller_id or request.endpoint, request.number.lstrip("+")
+        )
+
     # CDRs --------------------------------------------------------------
     def _cdr_list(self, response):
         text = response.text.strip()
@@ -323,3 +344,10 @@ class CallMyWayClient:
             f"CallMyWay returned more than {self.max_pages} CDR pages; narrow "
             "the date range."
         )
+
+    def fetch_cdrs(self, start=None, end=None, recent=False):
+        return self.get_cdrs(start=start, end=end, recent=recent)
+
+
+# The name tests and older code use.
+CallMyWayClient = CallMyWayGateway

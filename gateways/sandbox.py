@@ -23,6 +23,8 @@ import threading
 from dataclasses import fields
 
 from .base import (
+    CATALOGS,
+    PROVISIONING,
     CatalogEntry,
     Catalogs,
     DidResult,
@@ -31,6 +33,7 @@ from .base import (
     LineResult,
     RejectedError,
     TransientError,
+    _,
     register,
 )
 
@@ -115,6 +118,12 @@ def _copy(result):
 @register("sandbox")
 class SandboxGateway(Gateway):
     """See the module docstring."""
+
+    label = _("Sandbox (no platform)")
+    sequence = 90
+    capabilities = frozenset({PROVISIONING, CATALOGS})
+    # The demo's CDR files are written in Asterisk's Master.csv layout.
+    default_cdr_layout = "isp_telephony.cdr_layout_asterisk_master_csv"
 
     def _store(self):
         store_key = (self.config.extra or {}).get("store_key", "default")

@@ -28,6 +28,8 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from .base import (
+    CATALOGS,
+    PROVISIONING,
     CatalogEntry,
     Catalogs,
     DidResult,
@@ -177,6 +179,11 @@ def _seconds(value):
 @register("summit")
 class SummitGateway(Gateway):
     """See the module docstring. ``sleep`` is injectable for tests."""
+
+    label = "Summit Networks"
+    sequence = 10
+    capabilities = frozenset({PROVISIONING, CATALOGS})
+    default_cdr_layout = "isp_telephony.cdr_layout_summit_csv"
 
     def __init__(self, config, sleep=time.sleep):
         super().__init__(config)

@@ -11,9 +11,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import mute_logger
 
-from ..gateways.asterisk import dial_number_for, originate
-from ..gateways.base import GatewayError
-from ..gateways.callmyway import CallMyWayClient
+from ..gateways import base as gateway_base
+from ..gateways.base import DialRequest, GatewayError
 from ..tools import call_panel, phone, safe_text
 from ..tools.call_events import ANSWER, END, START
 
@@ -414,7 +413,8 @@ class IspCallLog(models.Model):
         return self.search(domain, limit=1)
 
     def _event_source(self, integration):
-        return "ami" if integration.gateway == "asterisk" else "webhook"
+        listens = integration.call_event_source == gateway_base.EVENTS_LISTENER
+        return "ami" if listens else "webhook"
 
     def _on_start(self, integration, event, notify=True):
         log = self._find_call(integration, event.call_id)
@@ -942,7 +942,7 @@ class IspCallLog(models.Model):
             raise AccessError(self.env._("Only telephony users can place calls."))
         agent = self.env["isp.telephony.agent"]._for_user()
         integration = agent.integration_id
-        if integration.gateway not in ("callmyway", "asterisk"):
+        if not integration._gateway_can(gateway_base.CLICK_TO_DIAL):
             raise UserError(
                 self.env._(
                     "The platform %s does not offer click-to-dial.", integration.name
@@ -1090,25 +1090,16 @@ class IspCallLog(models.Model):
     def _place_call(self, agent, caller, e164, log_id):
         """Ask the platform to ring the agent, then ``e164``."""
         integration = agent.integration_id
-        if integration.gateway == "callmyway":
-            first = (caller.value if caller else "") or agent.endpoint
-            with CallMyWayClient(integration._gateway_config()) as client:
-                # 200 only means queued (seed 001): the call stays Requested
-                # until the webhook reports it.
-                client.click_to_dial(first, e164.lstrip("+"))
-            return
-        exten = dial_number_for(
-            e164,
-            integration._country_code(),
-            integration.area_code,
-            integration.dial_prefix or "",
+        request = DialRequest(
+            endpoint=agent.endpoint,
+            number=e164,
+            caller_id=(caller.value if caller else "") or "",
+            country=integration._country_code(),
+            area_code=integration.area_code or "",
+            dial_prefix=integration.dial_prefix or "",
+            context=agent.context or integration.ami_context or "",
+            timeout=integration.originate_timeout or 30,
+            variables={"ISP_CALL_LOG_ID": log_id},
         )
-        originate(
-            integration._ami_config(),
-            agent.endpoint,
-            agent.context or integration.ami_context or "from-internal",
-            exten,
-            caller.value if caller else "",
-            {"ISP_CALL_LOG_ID": log_id},
-            timeout_s=integration.originate_timeout or 30,
-        )
+        with integration._get_gateway() as gateway:
+            gateway.place_call(request)

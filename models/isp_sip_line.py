@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 
+from ..gateways import base as gateway_base
 from ..gateways.base import DidSpec, GatewayError, LineSpec
 from ..tools import blocking
 
@@ -360,8 +361,9 @@ class IspSipLine(models.Model):
         # ones that only carry calls (CallMyWay, Asterisk).
         Integration = self.env["isp.telephony.integration"]
         domain = [("company_id", "=", self.env.company.id)]
+        provisioning = gateway_base.codes_with(gateway_base.PROVISIONING)
         return Integration.search(
-            domain + [("gateway", "not in", ("callmyway", "asterisk"))], limit=1
+            domain + [("gateway", "in", provisioning)], limit=1
         ) or Integration.search(domain, limit=1)
 
     # Computes --------------------------------------------------------------
@@ -815,6 +817,17 @@ class IspSipLine(models.Model):
                 raise UserError(
                     self.env._(
                         "The integration %s is archived.", line.integration_id.name
+                    )
+                )
+            if not line.integration_id._gateway_can(gateway_base.PROVISIONING):
+                raise UserError(
+                    self.env._(
+                        "Line %(line)s cannot be activated from Odoo: its "
+                        "platform %(platform)s does not create lines. Create the "
+                        "line on the platform itself, or choose an integration "
+                        "that provisions lines.",
+                        line=line.display_name,
+                        platform=line.integration_id.name,
                     )
                 )
 

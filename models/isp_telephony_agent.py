@@ -3,7 +3,15 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-AGENT_GATEWAYS = ("callmyway", "asterisk")
+from ..gateways import base as gateway_base
+
+
+def _agent_integration_domain(_records):
+    """Platforms an agent's phone is on: those offering click-to-dial or
+    live call events (as their adapters declare)."""
+    codes = set(gateway_base.codes_with(gateway_base.CLICK_TO_DIAL))
+    codes.update(gateway_base.codes_with(gateway_base.CALL_EVENTS))
+    return [("gateway", "in", sorted(codes))]
 
 
 class IspTelephonyAgent(models.Model):
@@ -40,7 +48,7 @@ class IspTelephonyAgent(models.Model):
         index=True,
         ondelete="cascade",
         tracking=True,
-        domain=[("gateway", "in", AGENT_GATEWAYS)],
+        domain=_agent_integration_domain,
         help="The platform (CallMyWay or Asterisk) of this endpoint.",
     )
     gateway = fields.Selection(related="integration_id.gateway")

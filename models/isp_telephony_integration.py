@@ -13,12 +13,13 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models, modules
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import config
+from odoo.tools.translate import code_translations
 
 from odoo.addons.base.models.res_partner import _tz_get
 
+from ..gateways import asterisk
 from ..gateways import base as gateway_base
-from ..gateways.asterisk import INCOMING_CONTEXTS, AmiConfig, check_login
-from ..gateways.callmyway import CallMyWayClient
+from ..gateways.asterisk import INCOMING_CONTEXTS
 from ..tools import call_panel, cdr_folder, phone
 from ..tools import cdr as cdr_core
 from .isp_cdr_import import LOCK_CLASS_API
@@ -28,12 +29,6 @@ _logger = logging.getLogger(__name__)
 # CDR files younger than this (seconds since last change) may still be being
 # written by the platform: they wait for the next run.
 CDR_FILE_SETTLE_SECONDS = 30
-# Layout used by default for each gateway's CDR files.
-DEFAULT_CDR_LAYOUTS = {
-    "summit": "isp_telephony.cdr_layout_summit_csv",
-    "asterisk": "isp_telephony.cdr_layout_asterisk_master_csv",
-    "sandbox": "isp_telephony.cdr_layout_asterisk_master_csv",
-}
 
 # Fields that hold a secret: readable by telephony managers only (field
 # groups), never tracked, never logged.
@@ -80,18 +75,39 @@ class IspTelephonyIntegration(models.Model):
         help="Inactive integrations are not imported from nor provisioned on.",
     )
     gateway = fields.Selection(
-        selection=[
-            ("summit", "Summit Networks"),
-            ("callmyway", "CallMyWay"),
-            ("asterisk", "Asterisk"),
-            ("sandbox", "Sandbox (no platform)"),
-        ],
+        selection="_selection_gateway",
         required=True,
         default="summit",
         tracking=True,
-        help="The platform this integration talks to. Other modules extend this "
-        "list with selection_add. Sandbox behaves like a platform inside Odoo, "
+        help="The platform this integration talks to: every platform adapter "
+        "of gateways/ is offered. Sandbox behaves like a platform inside Odoo, "
         "for demos and training.",
+    )
+    # What the platform offers, as its adapter declares it (the form shows
+    # and hides its parts by these, never by the platform's name).
+    can_provision = fields.Boolean(
+        string="Provisions Lines",
+        compute="_compute_capabilities",
+        help="Lines are created, changed and cancelled on this platform from Odoo.",
+    )
+    can_sync_catalogs = fields.Boolean(
+        string="Has Catalogs", compute="_compute_capabilities"
+    )
+    can_click_to_dial = fields.Boolean(
+        string="Click-to-dial", compute="_compute_capabilities"
+    )
+    can_fetch_cdrs = fields.Boolean(
+        string="CDRs over the API", compute="_compute_capabilities"
+    )
+    call_event_source = fields.Selection(
+        [
+            (gateway_base.EVENTS_WEBHOOK, "Webhook"),
+            (gateway_base.EVENTS_LISTENER, "Listened to by Odoo"),
+        ],
+        string="Live Calls",
+        compute="_compute_capabilities",
+        help="How the platform reports calls as they happen: it posts them to "
+        "the webhook, or Odoo's AMI command listens. Empty: it does not.",
     )
     company_id = fields.Many2one(
         "res.company",
@@ -477,6 +493,46 @@ class IspTelephonyIntegration(models.Model):
             raise ValueError(field_name)
         return self.sudo()[field_name] or ""
 
+    # Platform adapter ---------------------------------------------------------
+    @api.model
+    def _selection_gateway(self):
+        """Every registered platform adapter, its label translated."""
+        translations = code_translations.get_python_translations(
+            "isp_telephony", self.env.lang or "en_US"
+        )
+        return [
+            (code, translations.get(label, label))
+            for code, label in gateway_base.choices()
+        ]
+
+    @api.depends("gateway")
+    def _compute_capabilities(self):
+        for record in self:
+            cls = gateway_base.GATEWAYS.get(record.gateway) or gateway_base.Gateway
+            record.can_provision = cls.can(gateway_base.PROVISIONING)
+            record.can_sync_catalogs = cls.can(gateway_base.CATALOGS)
+            record.can_click_to_dial = cls.can(gateway_base.CLICK_TO_DIAL)
+            record.can_fetch_cdrs = cls.can(gateway_base.CDR_FETCH)
+            record.call_event_source = (
+                cls.event_source if cls.can(gateway_base.CALL_EVENTS) else False
+            )
+
+    def _gateway_adapter(self):
+        """The adapter class of this integration's platform."""
+        self.ensure_one()
+        try:
+            return gateway_base.gateway_class(self.gateway)
+        except gateway_base.GatewayError:
+            raise UserError(
+                self.env._("No platform adapter for gateway %s.", self.gateway)
+            ) from None
+
+    def _gateway_can(self, capability):
+        """Does this integration's platform declare ``capability``?"""
+        self.ensure_one()
+        cls = gateway_base.GATEWAYS.get(self.gateway)
+        return bool(cls and cls.can(capability))
+
     # Numbers ----------------------------------------------------------------
     def _country_code(self):
         return (self.country_id.code or "BR").upper()
@@ -503,6 +559,9 @@ class IspTelephonyIntegration(models.Model):
         self.ensure_one()
         return gateway_base.GatewayConfig(
             base_url=self._api_base_url(),
+            host=self._access_host_name(),
+            port=self.access_port or 0,
+            use_tls=self.api_use_tls,
             username=self.api_user or "",
             password=self._get_secret("api_password"),
             timeout=self._api_timeout(),
@@ -511,8 +570,19 @@ class IspTelephonyIntegration(models.Model):
                 "integration_id": self.id,
                 "store_key": f"{self.env.cr.dbname}",
                 "fail": "" if self.sandbox_failure == "none" else self.sandbox_failure,
+                "ami_timeout": self._api_timeout() if self.api_timeout else None,
             },
         )
+
+    def _access_host_name(self):
+        """The bare host of the access URL/IP (no scheme, path or port)."""
+        host = (self.access_host or "").strip()
+        if "://" in host:
+            host = host.split("://", 1)[1]
+        host = host.split("/", 1)[0]
+        if host.count(":") == 1:
+            host = host.split(":", 1)[0]
+        return host
 
     def _provisioning_channel(self):
         """queue_job channel of this integration's platform operations."""
@@ -525,29 +595,32 @@ class IspTelephonyIntegration(models.Model):
         self.ensure_one()
         return f"{CDR_IMPORT_CHANNEL}.{self.gateway}_{self.id}"
 
-    def _get_gateway(self):
-        """A gateway instance for one job; use it as a context manager."""
+    def _get_gateway(self, **kwargs):
+        """A gateway instance for one job; use it as a context manager.
+        ``kwargs`` go to the adapter (tests inject clocks)."""
         self.ensure_one()
         if not self.active:
             raise UserError(self.env._("The integration %s is archived.", self.name))
-        try:
-            cls = gateway_base.gateway_class(self.gateway)
-        except gateway_base.GatewayError:
+        return self._new_gateway(**kwargs)
+
+    def _new_gateway(self, **kwargs):
+        cls = self._gateway_adapter()
+        config = self._gateway_config()
+        if any(not getattr(config, name) for name in cls.required_settings):
             raise UserError(
-                self.env._("No platform adapter for gateway %s.", self.gateway)
-            ) from None
-        return cls(self._gateway_config())
+                self.env._(
+                    "The integration %s needs its host and user (Access tab) "
+                    "before the platform can be reached.",
+                    self.name,
+                )
+            )
+        return cls(config, **kwargs)
 
     # Connection test -----------------------------------------------------------
     def _check_connection(self):
         """Ask the platform one harmless authenticated question; returns its
         answer in words or raises a GatewayError / UserError."""
         self.ensure_one()
-        if self.gateway == "asterisk":
-            return check_login(self._ami_config())
-        if self.gateway == "callmyway":
-            with self._callmyway_client() as client:
-                return client.check_connection()
         with self._get_gateway() as gateway:
             return gateway.check_connection()
 
@@ -605,6 +678,12 @@ class IspTelephonyIntegration(models.Model):
         duplicates (matched on code)."""
         self.ensure_one()
         self.check_access("write")
+        if not self._gateway_can(gateway_base.CATALOGS):
+            raise UserError(
+                self.env._(
+                    "The platform of %s has no catalogs to synchronise.", self.name
+                )
+            )
         with self._get_gateway() as gateway:
             try:
                 catalogs = gateway.list_catalogs()
@@ -723,13 +802,7 @@ class IspTelephonyIntegration(models.Model):
     def _ami_config(self):
         """Connection settings of this integration's AMI (Asterisk)."""
         self.ensure_one()
-        host = (self.access_host or "").strip()
-        if "://" in host:
-            host = host.split("://", 1)[1]
-        host = host.split("/", 1)[0]
-        if host.count(":") == 1:
-            host = host.split(":", 1)[0]
-        if not host or not self.api_user:
+        if not self._access_host_name() or not self.api_user:
             raise UserError(
                 self.env._(
                     "The integration %s needs its AMI host and user (Access "
@@ -737,14 +810,7 @@ class IspTelephonyIntegration(models.Model):
                     self.name,
                 )
             )
-        return AmiConfig(
-            host=host,
-            port=self.access_port or 5038,
-            username=self.api_user,
-            secret=self._get_secret("api_password"),
-            use_tls=self.api_use_tls,
-            timeout=self._api_timeout() if self.api_timeout else 5.0,
-        )
+        return asterisk.ami_config(self._gateway_config())
 
     def _ami_incoming_contexts(self):
         self.ensure_one()
@@ -813,7 +879,8 @@ class IspTelephonyIntegration(models.Model):
         self.ensure_one()
         if self.cdr_layout_id:
             return self.cdr_layout_id
-        xmlid = DEFAULT_CDR_LAYOUTS.get(self.gateway)
+        cls = gateway_base.GATEWAYS.get(self.gateway)
+        xmlid = cls.default_cdr_layout if cls else None
         layout = self.env.ref(xmlid, raise_if_not_found=False) if xmlid else None
         if not layout:
             raise UserError(
@@ -915,9 +982,6 @@ class IspTelephonyIntegration(models.Model):
             return error.args[0]
         return f"{type(error).__name__}: {error}"
 
-    def _callmyway_client(self, **kwargs):
-        return CallMyWayClient(self._gateway_config(), **kwargs)
-
     def _import_callmyway_cdrs(self, **client_kwargs):
         """One CallMyWay API window: from the watermark (minus the overlap)
         to now, or the last 24 hours (``recent=1``) the first time. The
@@ -955,8 +1019,8 @@ class IspTelephonyIntegration(models.Model):
             }
         )
         try:
-            with self._callmyway_client(**client_kwargs) as client:
-                items = client.get_cdrs(**window)
+            with self._new_gateway(**client_kwargs) as gateway:
+                items = gateway.fetch_cdrs(**window)
         except gateway_base.GatewayError as error:
             run._fail(self.env._("CallMyWay: %s", error.message))
             return run
@@ -990,7 +1054,7 @@ class IspTelephonyIntegration(models.Model):
                         self._failure_reason(error),
                     ),
                 )
-            if integration.gateway == "callmyway":
+            if integration._gateway_can(gateway_base.CDR_FETCH):
                 try:
                     with self.env.cr.savepoint():
                         runs |= integration._import_callmyway_cdrs()
@@ -1140,7 +1204,7 @@ class IspTelephonyIntegration(models.Model):
                 ),
             )
             jobs.append(delayable._job_import_cdr_file(path))
-        if self.gateway == "callmyway":
+        if self._gateway_can(gateway_base.CDR_FETCH):
             delayable = self.with_delay(
                 channel=channel,
                 identity_key=f"isp.telephony.integration({self.id}).cdr_api",

@@ -44,6 +44,7 @@ from . import test_connection_check
 from . import test_contract_blocking
 from . import test_contract_compat
 from . import test_destination
+from . import test_gateway_registry
 from . import test_gateway_sandbox
 from . import test_gateway_summit
 from . import test_i18n
