@@ -13,7 +13,7 @@ import psycopg2
 from odoo import http
 from odoo.http import request
 
-from ..tools import call_panel
+from ..tools import ip_allow_list, log_redaction
 from ..tools.call_events import (
     WEBHOOK_ACK,
     WebhookError,
@@ -28,13 +28,8 @@ MAX_BODY_BYTES = 64 * 1024
 TOKEN_HEADER = "X-Webhook-Token"
 
 
-def _install_log_filter():
-    target = logging.getLogger("werkzeug")
-    if not any(isinstance(f, call_panel.RedactTokenFilter) for f in target.filters):
-        target.addFilter(call_panel.RedactTokenFilter())
-
-
-_install_log_filter()
+# The HTTP access log writes every request line, ?token= included.
+log_redaction.install_filter("werkzeug")
 
 
 def _json(payload, status=200):
@@ -66,7 +61,7 @@ class IspCallWebhook(http.Controller):
                 address,
             )
             return _json({"error": "forbidden"}, 403)
-        if not call_panel.ip_allowed(address, integration.webhook_allowed_ips):
+        if not ip_allow_list.ip_allowed(address, integration.webhook_allowed_ips):
             _logger.warning(
                 "Call webhook %s: refused a request from %s (not in the allow-list).",
                 integration_id,

@@ -20,7 +20,6 @@ Settings read from ``GatewayConfig.extra``: ``click_to_dial_path``,
 """
 
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from urllib.parse import quote, urlencode
 
 import requests
 
+from ..tools import log_redaction
 from .base import (
     CALL_EVENTS,
     CDR_FETCH,
@@ -50,21 +50,13 @@ PAGE_SIZE = 100
 MAX_PAGES = 1000
 USER_AGENT = "isp_telephony/18.0 (Odoo; CallMyWay client)"
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
-SECRET_PARAMS = ("password",)
 # Keys under which a JSON object answer may hold the CDR list.
 CDR_LIST_KEYS = ("cdrs", "data", "records", "result")
 
 
 def redact_url(url):
     """``url`` with the value of every secret query parameter masked."""
-    base, sep, query = url.partition("?")
-    if not sep:
-        return url
-    parts = []
-    for item in query.split("&"):
-        key, eq, _value = item.partition("=")
-        parts.append(f"{key}=***" if eq and key in SECRET_PARAMS else item)
-    return f"{base}?{'&'.join(parts)}"
+    return log_redaction.redact(url)
 
 
 class RateLimiter:
@@ -95,29 +87,8 @@ class RateLimiter:
                 self._next.pop(key, None)
 
 
-_SECRET_IN_QUERY = re.compile(r"((?:^|[?&])password=)[^&\s\"']*")
-
-
-class RedactQueryFilter(logging.Filter):
-    """Masks ``password=`` query values in log records. Installed on
-    urllib3's connection pool logger, which logs every request line (with its
-    query string) at DEBUG."""
-
-    def filter(self, record):
-        message = record.getMessage()
-        redacted = _SECRET_IN_QUERY.sub(r"\1***", message)
-        if redacted != message:
-            record.msg, record.args = redacted, ()
-        return True
-
-
-def _install_log_filter():
-    target = logging.getLogger("urllib3.connectionpool")
-    if not any(isinstance(f, RedactQueryFilter) for f in target.filters):
-        target.addFilter(RedactQueryFilter())
-
-
-_install_log_filter()
+# urllib3 logs every request line (with its query string) at DEBUG.
+log_redaction.install_filter("urllib3.connectionpool")
 
 # One per process: every client of one account shares its spacing.
 LIMITER = RateLimiter()

@@ -6,8 +6,7 @@ import logging
 import os
 import random
 import time
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import psycopg2
 
@@ -15,7 +14,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import cdr as cdr_core
-from ..tools import cdr_folder
+from ..tools import cdr_folder, timezones
 from ..tools.cdr_copy import (
     CHUNK_ROWS,
     COPY_COLUMNS,
@@ -350,8 +349,7 @@ class IspCdrImport(models.Model):
         if not own:
             return self.browse()
         others = ["11987654321", "01133334444", "02125550000", "08007771234"]
-        zone = ZoneInfo(integration.timezone or "UTC")
-        now = datetime.now(zone).replace(tzinfo=None, microsecond=0)
+        now = timezones.local_now(integration.timezone).replace(microsecond=0)
         rows = []
         for seq in range(count):
             mine = "0" + rnd.choice(own)[3:]

@@ -5,17 +5,15 @@ the franchise used per bucket, the calls, minutes and charges so far,
 computed from the rated calls with one query for any number of lines."""
 
 from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
 
 from odoo import fields, models
 
-from ..tools import billing, rating
+from ..tools import billing, rating, timezones
 
 
 def _local_day(moment_utc, tz_name):
     """The local date of a naive UTC datetime."""
-    zone = ZoneInfo(tz_name or "UTC")
-    return moment_utc.replace(tzinfo=timezone.utc).astimezone(zone).date()
+    return timezones.local_date(moment_utc, tz_name)
 
 
 class IspSipLineUsage(models.Model):

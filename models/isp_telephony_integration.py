@@ -6,7 +6,6 @@ import os
 import secrets
 import time
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
@@ -20,8 +19,8 @@ from odoo.addons.base.models.res_partner import _tz_get
 from ..gateways import asterisk
 from ..gateways import base as gateway_base
 from ..gateways.asterisk import INCOMING_CONTEXTS
-from ..tools import call_panel, cdr_folder, phone
 from ..tools import cdr as cdr_core
+from ..tools import cdr_folder, ip_allow_list, phone, timezones
 from .isp_cdr_import import LOCK_CLASS_API
 
 _logger = logging.getLogger(__name__)
@@ -370,7 +369,7 @@ class IspTelephonyIntegration(models.Model):
     def _check_webhook_allowed_ips(self):
         for record in self:
             try:
-                call_panel.parse_allow_list(record.webhook_allowed_ips)
+                ip_allow_list.parse_allow_list(record.webhook_allowed_ips)
             except ValueError as exc:
                 raise ValidationError(
                     self.env._("Webhook IP allow-list: %s.", exc)
@@ -991,16 +990,15 @@ class IspTelephonyIntegration(models.Model):
         if not Import._try_lock(LOCK_CLASS_API, str(self.id)):
             return Import
         tzname = self.timezone or "UTC"
-        zone = ZoneInfo(tzname)
         now = fields.Datetime.now()
-        end_local = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
-        end_local = end_local.replace(tzinfo=None)
         if self.cdr_api_watermark:
             start = self.cdr_api_watermark - timedelta(
                 minutes=self.cdr_api_overlap or 0
             )
-            start_local = start.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
-            window = {"start": start_local.replace(tzinfo=None), "end": end_local}
+            window = {
+                "start": timezones.utc_to_local(start, tzname),
+                "end": timezones.utc_to_local(now, tzname),
+            }
         else:
             start = now - timedelta(hours=24)
             window = {"recent": True}

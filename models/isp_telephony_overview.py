@@ -6,11 +6,10 @@ blocked lines, failed provisioning, CDR imports with rejections). Each
 figure comes with the action listing what it counts. Read with the user's
 rights (record rules apply); one grouped query per model."""
 
-from datetime import datetime, time, timezone
-from zoneinfo import ZoneInfo
-
 from odoo import api, fields, models
 from odoo.tools.misc import formatLang
+
+from ..tools import timezones
 
 
 class IspTelephonyOverview(models.AbstractModel):
@@ -20,10 +19,8 @@ class IspTelephonyOverview(models.AbstractModel):
     @api.model
     def _month_start_utc(self):
         tz_name = self.env.company.telephony_timezone or self.env.user.tz or "UTC"
-        zone = ZoneInfo(tz_name)
-        today = datetime.now(zone).date().replace(day=1)
-        local = datetime.combine(today, time(0, 0), tzinfo=zone)
-        return local.astimezone(timezone.utc).replace(tzinfo=None)
+        first_day = timezones.local_now(tz_name).date().replace(day=1)
+        return timezones.local_midnight_utc(first_day, tz_name)
 
     @api.model
     def _card(self, key, label, value, shown, xmlid, domain, level="info"):

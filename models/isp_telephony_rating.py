@@ -10,8 +10,8 @@ from functools import lru_cache
 
 from odoo import api, models
 
+from ..tools import copy_text, phone, rating
 from ..tools import destination as dest
-from ..tools import phone, rating
 
 _logger = logging.getLogger(__name__)
 
@@ -77,17 +77,12 @@ def _area_code(e164, country):
     return phone.parse(e164, country).area_code
 
 
-def _copy_field(value):
-    return "\\N" if value is None else str(value)
-
-
 def copy_rows(cr, statement, rows):
     """COPY ``rows`` (tuples of ints, short strings and None) into a table:
     an order of magnitude cheaper than adapting arrays of parameters."""
     if not rows:
         return
-    text = "".join("\t".join(map(_copy_field, row)) + "\n" for row in rows)
-    cr.copy_expert(statement, io.StringIO(text))
+    cr.copy_expert(statement, io.StringIO(copy_text.rows_text(rows)))
 
 
 class _Writer:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from odoo.tests import BaseCase
 
+from ..tools import copy_text
 from ..tools.cdr import CdrFileError, CdrRecord, Rejection
 from ..tools.cdr_copy import COPY_COLUMNS, ChunkProducer, CopyReader, copy_line
 
@@ -119,3 +120,20 @@ class TestCopyReader(BaseCase):
         self.assertEqual(data.count("\n"), 1)
         self.assertIsInstance(reader.error, CdrFileError)
         self.assertTrue(reader.exhausted)
+
+
+class TestCopyText(BaseCase):
+    """The one COPY encoder, also used for rating and billing rows."""
+
+    def test_rows_keep_their_columns_whatever_the_text(self):
+        rows = [(1, "a\tb", None), (2, "line\nbreak\\", ""), (3, 4.5, True)]
+        self.assertEqual(
+            copy_text.rows_text(rows),
+            "1\ta\\tb\t\\N\n2\tline\\nbreak\\\\\t\n3\t4.5\tTrue\n",
+        )
+        for line in copy_text.rows_text(rows).splitlines():
+            self.assertEqual(line.count("\t"), 2)
+
+    def test_cdr_text_and_rows_share_the_escapes(self):
+        self.assertEqual(copy_text.field("x\ry"), "x\\ry")
+        self.assertEqual(copy_text.field(None), copy_text.NULL)

@@ -10,10 +10,9 @@ franchise resets) on the due day of M. Due day 10, billing month 2026-03:
 2026-02-10 00:00 -> 2026-03-10 00:00 local.
 """
 
-from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
-from . import rating
+from . import rating, timezones
 
 
 def month_start(value):
@@ -38,12 +37,10 @@ def billing_cycle(billing_month, due_day, tz_name):
     if not 1 <= int(due_day) <= 25:
         raise ValueError(f"due day must be between 1 and 25, not {due_day!r}")
     first = previous_month(billing_month)
-    local = datetime(first.year, first.month, int(due_day), tzinfo=ZoneInfo(tz_name))
-    start = local.astimezone(timezone.utc).replace(tzinfo=None)
-    bounds = rating.cycle_bounds(start, int(due_day), tz_name)
-    if bounds[0] != start:  # cannot happen: same conversion as the core
-        raise ValueError(f"cycle of {billing_month} does not start at {start}")
-    return bounds
+    start = timezones.local_to_utc(
+        datetime(first.year, first.month, int(due_day)), tz_name
+    )
+    return rating.cycle_bounds(start, int(due_day), tz_name)
 
 
 def cycle_dates(billing_month, due_day):

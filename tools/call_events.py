@@ -15,7 +15,9 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfoNotFoundError
+
+from . import timezones
 
 START = "start"
 ANSWER = "answer"
@@ -89,10 +91,8 @@ def check_secret(given, expected):
 
 
 def _zone(tz):
-    if tz is None or hasattr(tz, "utcoffset"):
-        return tz or timezone.utc
     try:
-        return ZoneInfo(tz)
+        return timezones.zone(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise WebhookError(f"unknown time zone {tz!r}") from None
 

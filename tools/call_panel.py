@@ -1,7 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The call pop-up's rules (seed 001 §2) and the webhook's guards, in plain
-Python so that they are tested without a database.
+"""The call panel's rules (seed 001 §2), in plain Python so that they are
+tested without a database.
 
 * Who the other party of a call is, given the direction and the agent's
   endpoint (CallMyWay puts the agent's endpoint in ``ani`` or ``dnis``
@@ -9,13 +9,11 @@ Python so that they are tested without a database.
 * What the panel offers: a linked contact (outgoing click-to-dial, or one
   match), a choice (several contacts share the number), create/link/ignore
   (unknown number) or a search by other fields (withheld number).
-* Source-address allow-lists and the redaction of the webhook token in log
-  lines.
-"""
+* How long a call lasted, in words.
 
-import ipaddress
-import logging
-import re
+The webhook's address allow-list is in ``ip_allow_list.py``, the redaction
+of its token in log lines in ``log_redaction.py``.
+"""
 
 from . import phone
 
@@ -25,8 +23,6 @@ CHOOSE = "choose"
 UNKNOWN = "unknown"
 WITHHELD = "withheld"
 MODES = (LINKED, CHOOSE, UNKNOWN, WITHHELD)
-
-_TOKEN_IN_TEXT = re.compile(r"((?:^|[?&\s])token=)[^&\s\"']*")
 
 
 def remote_party(direction, caller, called, endpoints=()):
@@ -64,53 +60,6 @@ def panel_mode(withheld, linked, match_count):
     if match_count > 1:
         return CHOOSE
     return UNKNOWN
-
-
-def parse_allow_list(text):
-    """Networks of a comma/space separated allow-list; ValueError names the
-    entry that is not an address or a CIDR network."""
-    networks = []
-    for item in re.split(r"[,\s;]+", text or ""):
-        if not item:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(item, strict=False))
-        except ValueError:
-            raise ValueError(f"{item!r} is not an IP address or network") from None
-    return networks
-
-
-def ip_allowed(address, allow_list_text):
-    """True when ``address`` is in the allow-list; an empty list allows all,
-    an unreadable address is never allowed."""
-    networks = parse_allow_list(allow_list_text)
-    if not networks:
-        return True
-    try:
-        ip = ipaddress.ip_address((address or "").strip())
-    except ValueError:
-        return False
-    return any(ip in network for network in networks)
-
-
-def redact_token(text):
-    """``text`` with the value of every ``token=`` query parameter masked."""
-    return _TOKEN_IN_TEXT.sub(r"\1***", text)
-
-
-class RedactTokenFilter(logging.Filter):
-    """Masks ``token=`` query values in log records; installed on the HTTP
-    access log (``werkzeug``), which writes every request line."""
-
-    def filter(self, record):
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):
-            return True
-        redacted = redact_token(message)
-        if redacted != message:
-            record.msg, record.args = redacted, ()
-        return True
 
 
 def format_duration(seconds):

@@ -19,6 +19,8 @@ from datetime import datetime, timedelta
 from operator import attrgetter
 
 from .cdr import Rejection
+from .copy_text import ESCAPES as _ESCAPES
+from .copy_text import NULL
 
 # Columns of the COPY text, in order (the importer's temporary table).
 # Times travel as Unix seconds (UTC): formatting an int is three times
@@ -46,9 +48,6 @@ COPY_COLUMNS = (
     "terminal",
 )
 
-NULL = "\\N"
-# Backslash, tab, newline and carriage return are special in COPY text.
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 # Rows per chunk handed from the parsing thread to the writer.
 CHUNK_ROWS = 5000
 # Chunks the parser may run ahead of the writer (bounds memory).

@@ -23,12 +23,12 @@ Decimal. :attr:`Result.charge` gives the Decimal back.
 
 import bisect
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 from . import destination as dest
+from . import timezones
 
 RATED = "rated"
 FREE = "free"
@@ -362,7 +362,7 @@ def rate_calls(plan, calls, line_area_code, country="BR", on_net=frozenset()):
 
 
 def _zone(tz_name):
-    return ZoneInfo(tz_name or "UTC")
+    return timezones.zone(tz_name)
 
 
 def _add_month(year, month):
@@ -370,14 +370,13 @@ def _add_month(year, month):
 
 
 def _local_midnight_utc(year, month, day, zone):
-    local = datetime(year, month, day, tzinfo=zone)
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
+    return timezones.local_to_utc(datetime(year, month, day), zone)
 
 
 def _cycle_start_month(moment_utc, due_day, zone):
     if not 1 <= int(due_day) <= 25:
         raise ValueError(f"due day must be between 1 and 25, not {due_day!r}")
-    local = moment_utc.replace(tzinfo=timezone.utc).astimezone(zone)
+    local = timezones.utc_to_local(moment_utc, zone)
     year, month = local.year, local.month
     start = _local_midnight_utc(year, month, due_day, zone)
     if moment_utc < start:
