@@ -13,7 +13,6 @@
         "contract",
         "account",
         "mail",
-        "phone_validation",
         # OCA termination (is_terminated) drives the Cancelled service status
         "contract_termination",
         # OCA queue_job runs platform operations and imports in the background

@@ -317,12 +317,8 @@ class IspCallLog(models.Model):
     # CDRs --------------------------------------------------------------------
     def _link_cdrs(self):
         """The CDRs of these calls: same integration and platform call id.
-
-        ``isp.cdr`` (CDR import) is a separate feature: when it is not in the
-        registry this returns None; the link is by key, so CDRs imported
-        before or after the call log find each other."""
-        if "isp.cdr" not in self.env:
-            return None
+        The link is by key, so CDRs imported before or after the call log
+        find each other."""
         keyed = self.filtered("call_id")
         if not keyed:
             return self.env["isp.cdr"]
@@ -337,14 +333,11 @@ class IspCallLog(models.Model):
 
     def _compute_cdr_count(self):
         for log in self:
-            cdrs = log._link_cdrs() if log.call_id else None
-            log.cdr_count = len(cdrs) if cdrs is not None else 0
+            log.cdr_count = len(log._link_cdrs()) if log.call_id else 0
 
     def action_view_cdrs(self):
         self.ensure_one()
         cdrs = self._link_cdrs()
-        if cdrs is None:
-            raise UserError(self.env._("CDR import is not installed."))
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Call Detail Records"),
@@ -728,7 +721,7 @@ class IspCallLog(models.Model):
             ("ref", "=ilike", term),
             ("email", "=ilike", term),
         ]
-        e164 = phone.to_e164(term, (self.env.company.country_id.code or "BR"))
+        e164 = phone.to_e164(term, self.env.company._telephony_country_code())
         if e164:
             domain = ["|"] + domain + Partner._isp_match_domain(e164)
         partners = Partner.search(domain, limit=10)

@@ -205,20 +205,8 @@ class IspCdr(models.Model):
     # costs next to nothing). Numbers are searched by scanning.
     # The single-column time index is on the start (detect time) since the
     # list sorts and filters by it: unanswered calls have no connect time.
-    _OBSOLETE_INDEXES = (
-        "isp_cdr__connect_time_index",
-        "isp_cdr__ani_e164_index",
-        "isp_cdr__dnis_e164_index",
-        "isp_cdr__line_id_index",
-        "isp_cdr__contract_id_index",
-        "isp_cdr__partner_id_index",
-        "isp_cdr__import_id_index",
-    )
-
     def init(self):
         cr = self.env.cr
-        for name in self._OBSOLETE_INDEXES:
-            cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(name)))
         cr.execute(
             "CREATE INDEX IF NOT EXISTS isp_cdr_line_connect_index"
             " ON isp_cdr (line_id, connect_time)"
@@ -285,7 +273,9 @@ class IspCdr(models.Model):
             raise UserError(self.env._("Search numbers with a text, e.g. 3456-7890."))
         value = value.strip()
         domain = expression.OR([[("ani", "ilike", value)], [("dnis", "ilike", value)]])
-        for e164 in phone.e164_digits_candidates(value, "BR"):
+        for e164 in phone.e164_digits_candidates(
+            value, self.env.company._telephony_country_code()
+        ):
             domain = expression.OR(
                 [domain, [("ani_e164", "=", e164)], [("dnis_e164", "=", e164)]]
             )

@@ -84,7 +84,7 @@ class IspPhoneNumber(models.Model):
     def _search_display_name(self, operator, value):
         domain = super()._search_display_name(operator, value)
         if isinstance(value, str) and operator in ("ilike", "=", "=ilike", "like"):
-            e164 = phone.to_e164(value, "BR")
+            e164 = phone.to_e164(value, self.env.company._telephony_country_code())
             if e164:
                 domain = expression.OR([domain, [("e164", "=", e164)]])
             digits = "".join(c for c in value if c.isdigit())
@@ -151,9 +151,6 @@ class IspPhoneNumber(models.Model):
         )
         self.invalidate_recordset(["state", "quarantine_until", "state_date"])
 
-    def _quarantine_days(self):
-        return self.env.company.telephony_quarantine_days
-
     def action_reserve(self):
         self.check_access("write")
         if self.filtered(lambda n: n.state != "available"):
@@ -167,17 +164,6 @@ class IspPhoneNumber(models.Model):
                 self.env._("Numbers in use are released by cancelling their line.")
             )
         self._set_state("available")
-
-    def _mark_in_use(self):
-        busy = self.filtered(lambda n: n.state == "in_use")
-        if busy:
-            raise UserError(
-                self.env._(
-                    "These numbers are already in use: %s.",
-                    ", ".join(busy.mapped("e164")),
-                )
-            )
-        self._set_state("in_use")
 
     def _put_in_quarantine(self):
         by_company = {}

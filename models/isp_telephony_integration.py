@@ -534,7 +534,9 @@ class IspTelephonyIntegration(models.Model):
 
     # Numbers ----------------------------------------------------------------
     def _country_code(self):
-        return (self.country_id.code or "BR").upper()
+        if self.country_id:
+            return self.country_id.code.upper()
+        return (self.company_id or self.env.company)._telephony_country_code()
 
     def _normalize_number(self, raw):
         """E.164 of ``raw`` as this platform writes it, or '' if it has none."""

@@ -7,6 +7,10 @@ from odoo.addons.base.models.res_partner import _tz_get
 
 from ..tools import blocking, spend
 
+# The country of numbers written without a country code when neither the
+# record nor its company names one: the product serves Brazilian ISPs.
+DEFAULT_COUNTRY_CODE = "BR"
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -107,3 +111,10 @@ class ResCompany(models.Model):
                         "100 percent of the limit."
                     )
                 ) from exc
+
+    def _telephony_country_code(self):
+        """ISO code of the country whose numbers are read without a country
+        code: the company's, else DEFAULT_COUNTRY_CODE. Records with their
+        own country (an integration, a contact) ask it first; this is the
+        one place the fallback is decided (as phone_validation does)."""
+        return (self[:1].country_id.code or DEFAULT_COUNTRY_CODE).upper()

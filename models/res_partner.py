@@ -26,7 +26,7 @@ class ResPartner(models.Model):
 
     @api.depends("phone", "mobile", "country_id")
     def _compute_isp_e164(self):
-        default = (self.env.company.country_id.code or "BR").upper()
+        default = self.env.company._telephony_country_code()
         for partner in self:
             country = (partner.country_id.code or default).upper()
             partner.isp_phone_e164 = phone.to_e164(partner.phone, country) or False

@@ -631,9 +631,3 @@ class TestNumbersAndHelpers(BaseCase):
         self.assertLess(stream.tell(), size / 2)
         records.close()
         self.assertFalse(stream.closed)
-
-    def test_as_tuple_follows_field_order(self):
-        (rec,) = parse(ast_line() + "\n")
-        values = rec.as_tuple()
-        self.assertEqual(len(values), len(cdr.CDR_FIELDS))
-        self.assertEqual(values[cdr.CDR_FIELDS.index("billsec")], 120)

@@ -49,3 +49,24 @@ class TestMultiCompany(TelephonyCase):
             {"code": "B1", "name": "B", "integration_id": self.integration_b.id}
         )
         self.assertEqual(partition.company_id, self.company_b)
+
+    def test_country_of_numbers_resolved_from_record_then_company(self):
+        """A number written without country code is read in the country of
+        the integration, else of its company, else Brazil."""
+        portugal = self.env.ref("base.pt")
+        self.company_b.country_id = portugal
+        self.integration_b.country_id = False
+        self.assertEqual(self.integration_b._country_code(), "PT")
+        self.assertEqual(
+            self.integration_b._normalize_number("212345678"), "+351212345678"
+        )
+        self.integration_b.country_id = self.env.ref("base.br")
+        self.assertEqual(self.integration_b._country_code(), "BR")
+        self.company_b.country_id = False
+        self.assertEqual(self.company_b._telephony_country_code(), "BR")
+        partner = (
+            self.env["res.partner"]
+            .with_company(self.company_b)
+            .create({"name": "Sem país", "phone": "(31) 3333-4444"})
+        )
+        self.assertEqual(partner.isp_phone_e164, "+553133334444")

@@ -7,6 +7,7 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..models.isp_sip_line import take_numbers
 from .common import TelephonyCase
 
 
@@ -99,7 +100,7 @@ class TestNumberRange(TelephonyCase):
 
     def test_shrinking_over_used_numbers_is_refused_naming_them(self):
         rng = self.make_range("35000000", "35000009")
-        self.number("+553135000009")._mark_in_use()
+        take_numbers(self.number("+553135000009"))
         self.number("+553135000008").action_reserve()
         with self.assertRaisesRegex(UserError, r"\+553135000008, \+553135000009"):
             rng.last_number = "35000005"
@@ -107,7 +108,7 @@ class TestNumberRange(TelephonyCase):
 
     def test_delete_refused_when_numbers_in_use(self):
         rng = self.make_range("35000000", "35000009")
-        self.number("+553135000003")._mark_in_use()
+        take_numbers(self.number("+553135000003"))
         with self.assertRaisesRegex(UserError, r"\+553135000003"):
             rng.unlink()
         self.number("+553135000003")._put_in_quarantine()
@@ -123,7 +124,7 @@ class TestNumberRange(TelephonyCase):
 
     def test_counts_per_state(self):
         rng = self.make_range("35000000", "35000009")
-        self.number("+553135000000")._mark_in_use()
+        take_numbers(self.number("+553135000000"))
         self.number("+553135000001").action_reserve()
         self.number("+553135000002")._put_in_quarantine()
         rng.invalidate_recordset()
@@ -145,11 +146,11 @@ class TestNumberStates(TelephonyCase):
     def test_reserve_only_available(self):
         self.make_range("35000000", "35000001")
         number = self.number("+553135000000")
-        number._mark_in_use()
+        take_numbers(number)
         with self.assertRaisesRegex(UserError, "Only available numbers"):
             number.action_reserve()
-        with self.assertRaisesRegex(UserError, "already in use"):
-            number._mark_in_use()
+        with self.assertRaisesRegex(UserError, "not free"):
+            take_numbers(number)
 
     def test_quarantine_lasts_the_company_setting_then_releases(self):
         self.company.telephony_quarantine_days = 30
@@ -172,7 +173,7 @@ class TestNumberStates(TelephonyCase):
         self.company.telephony_quarantine_days = 0
         self.make_range("35000000", "35000001")
         number = self.number("+553135000000")
-        number._mark_in_use()
+        take_numbers(number)
         number._put_in_quarantine()
         self.assertEqual(number.state, "available")
 

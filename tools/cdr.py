@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import chain
-from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from . import phone, safe_text
@@ -198,13 +197,8 @@ class CdrRecord:
     line_no: int = 0
     raw: str = ""
 
-    def as_tuple(self):
-        """Field values in ``CDR_FIELDS`` order (for COPY / executemany)."""
-        return _ALL_VALUES(self)
-
 
 CDR_FIELDS = tuple(CdrRecord.__dataclass_fields__)
-_ALL_VALUES = attrgetter(*CDR_FIELDS)
 
 
 @dataclass(slots=True, frozen=True)
