@@ -229,6 +229,10 @@ class IspSipLine(models.Model):
         "isp.summit.partition",
         string="Subscriber Partition",
         tracking=True,
+        compute="_compute_partition_id",
+        store=True,
+        readonly=False,
+        precompute=True,
         domain="[('integration_id', '=', integration_id)]",
         help="Platform region/branch of the line; it carries the blocking categories.",
     )
@@ -241,6 +245,10 @@ class IspSipLine(models.Model):
     category_id = fields.Many2one(
         "isp.summit.category",
         tracking=True,
+        compute="_compute_category_id",
+        store=True,
+        readonly=False,
+        precompute=True,
         domain="[('id', 'in', allowed_category_ids)]",
         help="Desired platform category (class of service). Blocking changes it.",
     )
@@ -259,6 +267,10 @@ class IspSipLine(models.Model):
     platform_plan_id = fields.Many2one(
         "isp.summit.plan",
         tracking=True,
+        compute="_compute_platform_plan_id",
+        store=True,
+        readonly=False,
+        precompute=True,
         domain="[('integration_id', '=', integration_id)]",
         help="Consumption plan on the platform.",
     )
@@ -275,6 +287,10 @@ class IspSipLine(models.Model):
         "isp.summit.cost.center",
         string="Cost Centre",
         tracking=True,
+        compute="_compute_cost_center_id",
+        store=True,
+        readonly=False,
+        precompute=True,
         domain="[('integration_id', '=', integration_id)]",
         help="Platform cost centre, usually Default.",
     )
@@ -287,6 +303,10 @@ class IspSipLine(models.Model):
     licence_id = fields.Many2one(
         "isp.summit.licence",
         tracking=True,
+        compute="_compute_licence_id",
+        store=True,
+        readonly=False,
+        precompute=True,
         domain="[('integration_id', '=', integration_id)]",
         help="Line licence type on the platform.",
     )
@@ -425,23 +445,54 @@ class IspSipLine(models.Model):
                 else False
             )
 
-    @api.onchange("partition_id")
-    def _onchange_partition_id(self):
-        partition = self.partition_id
-        if partition.default_category_id and (
-            not self.category_id or self.category_id not in self.allowed_category_ids
-        ):
-            self.category_id = partition.default_category_id
+    # Catalog choices follow the integration and the partition: stored,
+    # editable computes, so a form, an import, RPC and contract.write get
+    # the same values. A choice of another integration is cleared; the
+    # partition brings its default category when the current one is not
+    # allowed; the cost centre defaults to the integration's first.
+    def _keep_if_same_integration(self, name):
+        for line in self:
+            if line[name] and line[name].integration_id != line.integration_id:
+                line[name] = False
 
-    @api.onchange("integration_id")
-    def _onchange_integration_id(self):
-        for name in CATALOG_FIELDS:
-            if self[name] and self[name].integration_id != self.integration_id:
-                self[name] = False
-        if self.integration_id and not self.cost_center_id:
-            self.cost_center_id = self.env["isp.summit.cost.center"].search(
-                [("integration_id", "=", self.integration_id.id)], limit=1
-            )
+    @api.depends("integration_id")
+    def _compute_partition_id(self):
+        self._keep_if_same_integration("partition_id")
+
+    @api.depends("integration_id")
+    def _compute_platform_plan_id(self):
+        self._keep_if_same_integration("platform_plan_id")
+
+    @api.depends("integration_id")
+    def _compute_licence_id(self):
+        self._keep_if_same_integration("licence_id")
+
+    @api.depends("integration_id")
+    def _compute_cost_center_id(self):
+        self._keep_if_same_integration("cost_center_id")
+        missing = self.filtered(
+            lambda line: line.integration_id and not line.cost_center_id
+        )
+        if not missing:
+            return
+        first = {}
+        for center in self.env["isp.summit.cost.center"].search(
+            [("integration_id", "in", missing.integration_id.ids)]
+        ):
+            first.setdefault(center.integration_id, center)
+        for line in missing:
+            line.cost_center_id = first.get(line.integration_id, False)
+
+    @api.depends("integration_id", "partition_id")
+    def _compute_category_id(self):
+        self._keep_if_same_integration("category_id")
+        for line in self:
+            default = line.partition_id.default_category_id
+            if default and (
+                not line.category_id
+                or line.category_id not in line.allowed_category_ids
+            ):
+                line.category_id = default
 
     # Constraints -----------------------------------------------------------
     @api.constrains("account_code")

@@ -94,3 +94,62 @@ class TestCatalogSync(SummitLoopbackCase):
         )
         with self.assertRaisesRegex(ValidationError, "another integration"):
             self.make_line(platform_plan_id=foreign.id)
+
+
+class TestLineCatalogDefaults(SummitLoopbackCase):
+    """The catalog choices of a line follow its integration and partition
+    the same way in the form, over RPC, in an import and through the
+    contract (stored, editable computes, not onchanges)."""
+
+    def rpc_vals(self, number, **extra):
+        # What an RPC client or an import sends: no category, no cost centre.
+        vals = self.line_vals(number)
+        del vals["category_id"], vals["cost_center_id"]
+        vals.update(extra)
+        return vals
+
+    def test_create_over_rpc_gets_the_partition_category_and_cost_centre(self):
+        line = self.env["isp.sip.line"].create(self.rpc_vals("+553135000070"))
+        self.assertEqual(line.category_id, self.catalog("isp.summit.category", "DEF"))
+        self.assertEqual(line.cost_center_id, self.cost_center)
+
+    def test_given_values_win(self):
+        other = self.env["isp.summit.cost.center"].create(
+            {"value": "Filial", "integration_id": self.integration.id}
+        )
+        line = self.env["isp.sip.line"].create(
+            self.rpc_vals("+553135000071", cost_center_id=other.id)
+        )
+        self.assertEqual(line.cost_center_id, other)
+
+    def test_contract_write_gets_the_same_values(self):
+        self.contract.write({"sip_line_ids": [(0, 0, self.rpc_vals("+553135000072"))]})
+        line = self.contract.sip_line_ids.filtered(
+            lambda sip: sip.caller_id_number_id.e164 == "+553135000072"
+        )
+        self.assertEqual(line.category_id.acronym, "DEF")
+        self.assertEqual(line.cost_center_id, self.cost_center)
+
+    def test_partition_change_brings_its_default_category(self):
+        self.integration.catalogs_from_platform = True
+        line = self.make_line(
+            "+553135000073",
+            category_id=self.catalog("isp.summit.category", "BLP").id,
+        )
+        campinas = self.catalog("isp.summit.partition", "CPS01")
+        line.write({"partition_id": campinas.id})
+        self.assertEqual(line.category_id, campinas.default_category_id)
+
+    def test_integration_change_clears_the_other_integration_catalogs(self):
+        other = self.env["isp.telephony.integration"].create(
+            {"name": "Training", "gateway": "sandbox"}
+        )
+        other.action_sync_catalogs()
+        other_center = self.env["isp.summit.cost.center"].create(
+            {"value": "Default", "integration_id": other.id}
+        )
+        line = self.make_line("+553135000074")
+        line.write({"integration_id": other.id})
+        for name in ("partition_id", "category_id", "platform_plan_id", "licence_id"):
+            self.assertFalse(line[name], name)
+        self.assertEqual(line.cost_center_id, other_center)
