@@ -1247,9 +1247,29 @@ class IspSipLineBlocking(models.Model):
         "category; without a partial-block category, a partially blocked line "
         "keeps the default category and consumes normally.",
     )
-    blocking_note = fields.Char(
+    # Why the line does not follow its contract's block: a code is stored,
+    # each reader sees the sentence in their own language.
+    blocking_note_code = fields.Selection(
+        [
+            (
+                "no_blocking",
+                "Partition without blocking: the line keeps consuming.",
+            ),
+            (
+                "no_partial_category",
+                (
+                    "No partial-block category in the partition: the line keeps "
+                    "consuming normally."
+                ),
+            ),
+        ],
+        string="Not Following the Block",
         compute="_compute_expected_category_id",
         store=True,
+    )
+    blocking_note = fields.Char(
+        compute="_compute_blocking_note",
+        search="_search_blocking_note",
         help="Why the line does not follow its contract's block, when it does not.",
     )
 
@@ -1285,17 +1305,26 @@ class IspSipLineBlocking(models.Model):
             )
             note = False
             if status != blocking.ACTIVE and not partition.blocking_enabled:
-                note = self.env._(
-                    "Partition without blocking: the line keeps consuming."
-                )
+                note = "no_blocking"
             elif (
                 status in blocking.PARTIALS and not partition.partial_block_category_id
             ):
-                note = self.env._(
-                    "No partial-block category in the partition: the line keeps "
-                    "consuming normally."
-                )
-            line.blocking_note = note
+                note = "no_partial_category"
+            line.blocking_note_code = note
+
+    @api.depends("blocking_note_code")
+    @api.depends_context("lang")
+    def _compute_blocking_note(self):
+        labels = dict(
+            self._fields["blocking_note_code"]._description_selection(self.env)
+        )
+        for line in self:
+            line.blocking_note = labels.get(line.blocking_note_code, False)
+
+    def _search_blocking_note(self, operator, value):
+        if operator in ("!=", "=") and not value:
+            return [("blocking_note_code", operator, False)]
+        raise UserError(self.env._("Filter the block notes by whether there is one."))
 
     @api.model_create_multi
     def create(self, vals_list):

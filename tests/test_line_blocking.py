@@ -166,6 +166,27 @@ class TestLineBlocking(JobsMixin, BlockingCase):
         self.assertEqual(self.on_platform(line), "BLQ")
         self.assertFalse(line.blocking_note)
 
+    def test_blocking_note_is_read_in_the_readers_language(self):
+        """The note is stored as a code: whoever triggered the evaluation
+        (a Portuguese-speaking user here), each reader gets the sentence in
+        their own language."""
+        self.env["res.lang"]._activate_lang("pt_BR")
+        line = self.make_line(partition=self.cps)
+        self.overdue()
+        with freeze_time("2026-03-20"):
+            self.Contract.with_context(lang="pt_BR")._cron_evaluate_service_status()
+            self.run_jobs()
+        self.assertEqual(line.blocking_note_code, "no_partial_category")
+        self.assertEqual(
+            line.with_context(lang="en_US").blocking_note,
+            "No partial-block category in the partition: the line keeps "
+            "consuming normally.",
+        )
+        self.assertIn(
+            line,
+            self.env["isp.sip.line"].search([("blocking_note", "!=", False)]),
+        )
+
     def test_partition_without_blocking_changes_nothing(self):
         self.sp.blocking_enabled = False
         line = self.make_line()
