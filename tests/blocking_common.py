@@ -1,11 +1,14 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Shared set-up for the blocking tests: customer contracts with a recurring
-line, invoices linked to them as OCA contract links them, and payments."""
+line, invoices linked to them as OCA contract links them, and payments; and,
+for the tests that follow lines on the loopback Summit platform, partitions
+with blocking and active lines."""
 
 from odoo import Command, fields
 
 from .common import TelephonyCase
+from .provisioning_common import SummitPlatformCase
 
 
 class BlockingCase(TelephonyCase):
@@ -94,3 +97,45 @@ class BlockingCase(TelephonyCase):
     def evaluate(self):
         """The daily cron, as it runs."""
         return self.Contract._cron_evaluate_service_status()
+
+
+class BlockingLoopbackCase(BlockingCase, SummitPlatformCase):
+    """Lines on the loopback Summit platform follow their contract. SP01 has
+    every blocking category, CPS01 no partial-block one; both block."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.integration.api_timeout = 5.0
+        cls.make_range(first="36000000", last="36000049", area="31")
+        cls.sp = cls.catalog("isp.summit.partition", "SP01")
+        cls.cps = cls.catalog("isp.summit.partition", "CPS01")
+        (cls.sp | cls.cps).write({"blocking_enabled": True})
+        cls.cat = {
+            code: cls.catalog("isp.summit.category", code)
+            for code in ("DEF", "BLQ", "BLP", "CAN")
+        }
+        cls.reason = cls.env["contract.terminate.reason"].create(
+            {"name": "Moved", "terminate_comment_required": False}
+        )
+
+    def active_line(self, contract, number, partition):
+        """A line of ``contract`` on ``partition``, activated on the platform
+        (its provisioning job run)."""
+        line = self.env["isp.sip.line"].create(
+            {
+                "contract_id": contract.id,
+                "integration_id": self.integration.id,
+                "caller_id_number_id": self.number(number).id,
+                "partition_id": partition.id,
+                "category_id": self.cat["DEF"].id,
+                "platform_plan_id": self.catalog("isp.summit.plan", "RES100").id,
+                "licence_id": self.catalog("isp.summit.licence", "RES").id,
+                "cost_center_id": self.cost_center.id,
+                "due_day": 10,
+            }
+        )
+        line.action_activate()
+        self.run_jobs()
+        self.assertEqual(line.state, "active", line.platform_error)
+        return line

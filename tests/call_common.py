@@ -15,6 +15,8 @@ WEBHOOK_SECRET = "whs-Ä9x-test-secret-0123456789"
 
 
 def cmw_body(action="callStart", **data):
+    """A CallMyWay webhook body; ``data`` overrides the call's fields (None
+    leaves a field out)."""
     values = {
         "callid": "cmw-1",
         "account_id": "77",
@@ -29,6 +31,7 @@ def cmw_body(action="callStart", **data):
         "cost": "0",
     }
     values.update(data)
+    values = {k: v for k, v in values.items() if v is not None}
     return json.dumps({"action": action, "data": values}).encode()
 
 

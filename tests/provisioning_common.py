@@ -13,7 +13,11 @@ from .jobs_common import JobsMixin
 from .loopback.summit_server import SummitServer
 
 
-class SummitLoopbackCase(JobsMixin, TelephonyCase):
+class SummitPlatformCase(JobsMixin, TelephonyCase):
+    """The test integration on the loopback Summit server, its catalogs
+    synchronised and a Default cost centre; the server forgets its requests
+    before each test."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -25,11 +29,6 @@ class SummitLoopbackCase(JobsMixin, TelephonyCase):
         cls.cost_center = cls.env["isp.summit.cost.center"].create(
             {"value": "Default", "integration_id": cls.integration.id}
         )
-        cls.range = cls.make_range(first="35000000", last="35000199", area="31")
-        cls.partner = cls.env["res.partner"].create(
-            {"name": "Padaria Teste", "city": "Belo Horizonte"}
-        )
-        cls.contract = cls.make_contract(cls.partner)
 
     @classmethod
     def _request_handler(cls, s, r, /, **kw):
@@ -45,19 +44,42 @@ class SummitLoopbackCase(JobsMixin, TelephonyCase):
         self.server.reset()
 
     @classmethod
-    def make_contract(cls, partner, name="Internet + Telefone"):
-        return cls.env["contract.contract"].create(
-            {"name": name, "partner_id": partner.id}
-        )
+    def catalog(cls, model, code):
+        """The catalog record of the test integration with ``code``."""
+        return cls.catalog_of(cls.integration, model, code)
 
-    def catalog(self, model, code):
+    @staticmethod
+    def catalog_of(integration, model, code):
         field = (
             "code"
             if model in ("isp.summit.partition", "isp.summit.plan")
-            else ("acronym")
+            else "acronym"
         )
-        return self.env[model].search(
-            [("integration_id", "=", self.integration.id), (field, "=", code)]
+        return integration.env[model].search(
+            [("integration_id", "=", integration.id), (field, "=", code)]
+        )
+
+
+class SummitLoopbackCase(SummitPlatformCase):
+    """Plus a range of area 31 and a customer contract ready for lines."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.range = cls.make_range(first="35000000", last="35000199", area="31")
+        cls.partner = cls.env["res.partner"].create(
+            {"name": "Padaria Teste", "city": "Belo Horizonte"}
+        )
+        cls.contract = cls.make_contract(cls.partner)
+
+    def catalog(self, model, code):
+        """Of ``self.integration``, which a test may point at another."""
+        return self.catalog_of(self.integration, model, code)
+
+    @classmethod
+    def make_contract(cls, partner, name="Internet + Telefone"):
+        return cls.env["contract.contract"].create(
+            {"name": name, "partner_id": partner.id}
         )
 
     def line_vals(self, number, contract=None, **extra):

@@ -9,65 +9,14 @@ from freezegun import freeze_time
 
 from odoo import fields
 
-from .blocking_common import BlockingCase
-from .jobs_common import JobsMixin
-from .loopback.summit_server import SummitServer
+from .blocking_common import BlockingLoopbackCase
 
 
-class TestArchivedLine(JobsMixin, BlockingCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.server = SummitServer(username="isp", password="s3cret-pass").start()
-        cls.addClassCleanup(cls.server.stop)
-        port = int(cls.server.base_url.rsplit(":", 1)[1])
-        cls.integration.write({"summit_api_port": port, "api_timeout": 5.0})
-        cls.integration.action_sync_catalogs()
-        cls.cost_center = cls.env["isp.summit.cost.center"].create(
-            {"value": "Default", "integration_id": cls.integration.id}
-        )
-        cls.make_range(first="36000000", last="36000049", area="31")
-        cls.sp = cls.catalog("isp.summit.partition", "SP01")
-        cls.sp.blocking_enabled = True
-        cls.cat = {
-            code: cls.catalog("isp.summit.category", code)
-            for code in ("DEF", "BLQ", "BLP", "CAN")
-        }
-        cls.reason = cls.env["contract.terminate.reason"].create(
-            {"name": "Moved", "terminate_comment_required": False}
-        )
-
-    @classmethod
-    def catalog(cls, model, code):
-        key = (
-            "code"
-            if model in ("isp.summit.partition", "isp.summit.plan")
-            else "acronym"
-        )
-        return cls.env[model].search(
-            [("integration_id", "=", cls.integration.id), (key, "=", code)]
-        )
-
+class TestArchivedLine(BlockingLoopbackCase):
     def setUp(self):
         super().setUp()
-        self.server.reset()
         self.contract = self.make_contract("Linha arquivada")
-        self.line = self.env["isp.sip.line"].create(
-            {
-                "contract_id": self.contract.id,
-                "integration_id": self.integration.id,
-                "caller_id_number_id": self.number("+553136000001").id,
-                "partition_id": self.sp.id,
-                "category_id": self.cat["DEF"].id,
-                "platform_plan_id": self.catalog("isp.summit.plan", "RES100").id,
-                "licence_id": self.catalog("isp.summit.licence", "RES").id,
-                "cost_center_id": self.cost_center.id,
-                "due_day": 10,
-            }
-        )
-        self.line.action_activate()
-        self.run_jobs()
-        self.assertEqual(self.line.state, "active", self.line.platform_error)
+        self.line = self.active_line(self.contract, "+553136000001", self.sp)
         self.line.active = False
         self.terminal = self.line.terminal
 

@@ -9,67 +9,18 @@ from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
 
-from .blocking_common import BlockingCase
-from .jobs_common import JobsMixin
-from .loopback.summit_server import SummitServer
+from .blocking_common import BlockingLoopbackCase
 
 
-class TestBlockingIsolation(JobsMixin, BlockingCase):
+class TestBlockingIsolation(BlockingLoopbackCase):
+    # SP01 allows DEF, BLQ, BLP, CAN; CPS01 only DEF, BLQ, CAN.
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = SummitServer(username="isp", password="s3cret-pass").start()
-        cls.addClassCleanup(cls.server.stop)
-        port = int(cls.server.base_url.rsplit(":", 1)[1])
-        cls.integration.write({"summit_api_port": port, "api_timeout": 5.0})
-        cls.integration.action_sync_catalogs()
-        cls.cost_center = cls.env["isp.summit.cost.center"].create(
-            {"value": "Default", "integration_id": cls.integration.id}
-        )
-        cls.make_range(first="36000000", last="36000049", area="31")
-        # SP01 allows DEF, BLQ, BLP, CAN; CPS01 only DEF, BLQ, CAN.
-        cls.sp = cls.catalog("isp.summit.partition", "SP01")
-        cls.cps = cls.catalog("isp.summit.partition", "CPS01")
-        (cls.sp | cls.cps).write({"blocking_enabled": True})
-        cls.cat = {
-            code: cls.catalog("isp.summit.category", code)
-            for code in ("DEF", "BLQ", "BLP", "CAN")
-        }
         cls.integration.catalogs_from_platform = True
 
-    @classmethod
-    def catalog(cls, model, code):
-        key = (
-            "code"
-            if model in ("isp.summit.partition", "isp.summit.plan")
-            else "acronym"
-        )
-        return cls.env[model].search(
-            [("integration_id", "=", cls.integration.id), (key, "=", code)]
-        )
-
-    def setUp(self):
-        super().setUp()
-        self.server.reset()
-
     def make_line(self, contract, number, partition):
-        line = self.env["isp.sip.line"].create(
-            {
-                "contract_id": contract.id,
-                "integration_id": self.integration.id,
-                "caller_id_number_id": self.number(number).id,
-                "partition_id": partition.id,
-                "category_id": self.cat["DEF"].id,
-                "platform_plan_id": self.catalog("isp.summit.plan", "RES100").id,
-                "licence_id": self.catalog("isp.summit.licence", "RES").id,
-                "cost_center_id": self.cost_center.id,
-                "due_day": 10,
-            }
-        )
-        line.action_activate()
-        self.run_jobs()
-        self.assertEqual(line.state, "active", line.platform_error)
-        return line
+        return self.active_line(contract, number, partition)
 
     def on_platform(self, line):
         """The line's category on the platform, once the provisioning jobs

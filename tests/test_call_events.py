@@ -12,25 +12,12 @@ from ..tools.call_events import (
     check_secret,
     parse_callmyway_webhook,
 )
+from .call_common import cmw_body
 
 
 def payload(action="callStart", **data):
-    values = {
-        "callid": "abc-123",
-        "account_id": "77",
-        "endpoint_id": "8000001",
-        "ani": "551134567890",
-        "dnis": "8000001",
-        "detect_time": "2024-05-02 10:00:00",
-        "connect_time": "1970-01-01 00:00:00",
-        "disconnect_time": "",
-        "duration": "0",
-        "type": "in",
-        "cost": "0",
-    }
-    values.update(data)
-    values = {k: v for k, v in values.items() if v is not None}
-    return json.dumps({"action": action, "data": values}).encode()
+    """The webhook body of call abc-123 from 55 11 3456-7890."""
+    return cmw_body(action, **{"callid": "abc-123", "ani": "551134567890", **data})
 
 
 class TestCallMyWayWebhook(BaseCase):
