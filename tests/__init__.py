@@ -15,6 +15,7 @@ root.statics  # noqa: B018  # pylint: disable=pointless-statement
 from . import test_ami
 from . import test_ami_worker
 from . import test_archived_line
+from . import test_architecture
 from . import test_benchmarks
 from . import test_billing
 from . import test_billing_concurrency
