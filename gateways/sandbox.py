@@ -119,7 +119,8 @@ def _copy(result):
 class SandboxGateway(Gateway):
     """See the module docstring."""
 
-    label = _("Sandbox (no platform)")
+    # No env here (plain Python): marked for the export, translated by the model.
+    label = _("Sandbox (no platform)")  # pylint: disable=prefer-env-translation
     sequence = 90
     capabilities = frozenset({PROVISIONING, CATALOGS})
     # The demo's CDR files are written in Asterisk's Master.csv layout.
