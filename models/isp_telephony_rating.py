@@ -191,10 +191,15 @@ class IspTelephonyRating(models.AbstractModel):
         zones = self._company_zones(companies)
         on_net = self._on_net_numbers(companies)
         writer = _Writer(cr)
+        # One query for every line (its answer is small): one scan.
+        heads = self._earlier_usage(lines, since, zones) if since else {}
         for start in range(0, len(lines), LINE_CHUNK):
             chunk = lines[start : start + LINE_CHUNK]
-            heads = self._earlier_usage(chunk, since, zones) if since else {}
-            rows_by_line = self._fetch_cdrs(chunk, bounds, {i: since[i] for i in heads})
+            rows_by_line = self._fetch_cdrs(
+                chunk,
+                bounds,
+                {row[0]: since[row[0]] for row in chunk if row[0] in heads},
+            )
             for line_id, plan_id, due_day, caller, company_id, country in chunk:
                 rows = rows_by_line.get(line_id)
                 if not rows:
@@ -294,14 +299,14 @@ class IspTelephonyRating(models.AbstractModel):
             for result in rating.rate_calls(cycle_plan, todo, area, country, on_net):
                 writer.add(plan.id, currency_id, key, result, current[result.call_id])
 
-    def _earlier_usage(self, chunk, since, zones):
+    def _earlier_usage(self, lines, since, zones):
         """``{line_id: (cycle key, {bucket: seconds}, internal numbers)}``:
         the franchise used by the calls of the cycle of ``since[line_id]``
-        that connected before it, for the lines of ``chunk`` whose earlier
+        that connected before it, for the ``lines`` whose earlier
         calls are all rated on their current plan (or billed); the others
         are left out (rated whole)."""
         todo = {}
-        for line_id, plan_id, due_day, _caller, company_id, _country in chunk:
+        for line_id, plan_id, due_day, _caller, company_id, _country in lines:
             moment = since.get(line_id)
             if moment is None:
                 continue
