@@ -215,6 +215,13 @@ class IspCdr(models.Model):
             "CREATE INDEX IF NOT EXISTS isp_cdr_import_brin_index"
             " ON isp_cdr USING brin (import_id)"
         )
+        # Pages are filled to half when calls are imported, so that the
+        # rating written right after (no indexed column changes) finds room
+        # for each row's new version on its own page: a HOT update, with no
+        # index entry to write, 3 to 4 times faster than moving every row
+        # (docs/spend-control.md, Benchmark). The price: the table takes
+        # about twice the disk space.
+        cr.execute("ALTER TABLE isp_cdr SET (fillfactor = 50)")
         # After every table of the module exists (rates, buckets, ...).
         self.pool.post_init(install_delete_guards, self)
 

@@ -6,7 +6,6 @@ back in batches. No call is rated here: the rule lives in the core."""
 import dataclasses
 import io
 import logging
-from functools import lru_cache
 
 from odoo import api, models
 
@@ -69,12 +68,6 @@ UPDATE isp_cdr c
 """
 
 
-@lru_cache(maxsize=65536)
-def _area_code(e164, country):
-    """The DDD of a line's own number (None when it has none)."""
-    if not e164:
-        return None
-    return phone.parse(e164, country).area_code
 
 
 def copy_rows(cr, statement, rows):
@@ -148,7 +141,7 @@ class IspTelephonyRating(models.AbstractModel):
     _description = "Telephony Rating Service"
 
     @api.model
-    def _rate_lines(self, line_ids, bounds=None, only_unrated=False):
+    def _rate_lines(self, line_ids, bounds=None, only_unrated=False, since=None):
         """Rate the unbilled CDRs of ``line_ids``, whole cycles at a time.
 
         ``bounds``: optional ``{line_id: (start_utc, end_utc)}`` to rate one
@@ -157,6 +150,12 @@ class IspTelephonyRating(models.AbstractModel):
         franchise they used is taken off their cycle's buckets first, so the
         unbilled calls consume what is left, in connect-time order.
         ``only_unrated``: only cycles holding a CDR never rated (the cron).
+        ``since``: optional ``{line_id: connect time}`` (with ``bounds``) of
+        the first new call of each line: the calls before it are not fetched
+        nor rated again, only the franchise they used is read (one grouped
+        query), since calls are rated in connect-time order and new ones
+        cannot change what earlier ones got. A line whose earlier calls are
+        not all rated on its plan is rated whole, as without ``since``.
         Returns the number of CDRs whose rating changed.
         """
         if not line_ids:
@@ -189,9 +188,15 @@ class IspTelephonyRating(models.AbstractModel):
         zones = self._company_zones(companies)
         on_net = self._on_net_numbers(companies)
         writer = _Writer(cr)
+        # One query for every line (its answer is small): one scan.
+        heads = self._earlier_usage(lines, since, zones) if since else {}
         for start in range(0, len(lines), LINE_CHUNK):
             chunk = lines[start : start + LINE_CHUNK]
-            rows_by_line = self._fetch_cdrs(chunk, bounds)
+            rows_by_line = self._fetch_cdrs(
+                chunk,
+                bounds,
+                {row[0]: since[row[0]] for row in chunk if row[0] in heads},
+            )
             for line_id, plan_id, due_day, caller, company_id, country in chunk:
                 rows = rows_by_line.get(line_id)
                 if not rows:
@@ -204,10 +209,11 @@ class IspTelephonyRating(models.AbstractModel):
                     currency_id,
                     due_day,
                     zones[company_id],
-                    _area_code(caller, country),
+                    phone.area_code(caller, country),
                     country,
                     on_net[company_id],
                     only_unrated,
+                    heads.get(line_id),
                 )
         writer.finish()
         self.env["isp.cdr"].invalidate_model(RATING_FNAMES)
@@ -225,7 +231,11 @@ class IspTelephonyRating(models.AbstractModel):
         country,
         on_net,
         only_unrated,
+        earlier=None,
     ):
+        """Rate one line's fetched calls, cycle by cycle. ``earlier``:
+        ``(cycle key, {bucket: seconds}, internal numbers)`` of the calls of
+        that cycle before the fetched ones (see ``_earlier_usage``)."""
         calls = []
         billed = {}
         current = {}
@@ -252,6 +262,10 @@ class IspTelephonyRating(models.AbstractModel):
                 billed[cdr_id] = (row[8], row[9] or 0)
             else:
                 current[cdr_id] = row[10:20]
+        earlier_key, earlier_used = None, {}
+        if earlier:
+            earlier_key, earlier_used, earlier_internal = earlier
+            internal |= earlier_internal
         if internal:
             on_net = on_net | internal
         for key, cycle_calls in rating.group_by_cycle(calls, due_day, tz_name).items():
@@ -263,7 +277,7 @@ class IspTelephonyRating(models.AbstractModel):
             ):
                 continue
             cycle_plan = plan
-            used = {}
+            used = dict(earlier_used) if key == earlier_key else {}
             for call in cycle_calls:
                 if call.id in billed:
                     bucket_id, seconds = billed[call.id]
@@ -282,10 +296,70 @@ class IspTelephonyRating(models.AbstractModel):
             for result in rating.rate_calls(cycle_plan, todo, area, country, on_net):
                 writer.add(plan.id, currency_id, key, result, current[result.call_id])
 
-    def _fetch_cdrs(self, chunk, bounds):
+    def _earlier_usage(self, lines, since, zones):
+        """``{line_id: (cycle key, {bucket: seconds}, internal numbers)}``:
+        the franchise used by the calls of the cycle of ``since[line_id]``
+        that connected before it, for the ``lines`` whose earlier
+        calls are all rated on their current plan (or billed); the others
+        are left out (rated whole)."""
+        todo = {}
+        for line_id, plan_id, due_day, _caller, company_id, _country in lines:
+            moment = since.get(line_id)
+            if moment is None:
+                continue
+            tz_name = zones[company_id]
+            todo[line_id] = (
+                plan_id,
+                rating.cycle_bounds(moment, due_day, tz_name)[0],
+                moment,
+                rating.cycle_key(moment, due_day, tz_name),
+            )
+        if not todo:
+            return {}
+        ids = list(todo)
+        self.env.cr.execute(
+            """
+            SELECT b.line_id, c.bucket_id, SUM(c.franchise_seconds),
+                   COUNT(*) FILTER (
+                       WHERE c.charge_id IS NULL AND c.invoice_id IS NULL
+                         AND (c.rating_status IS NULL
+                              OR c.rating_status = 'unrated'
+                              OR c.rating_plan_id IS DISTINCT FROM b.plan_id)),
+                   array_agg(DISTINCT c.dnis_e164) FILTER (
+                       WHERE c.direction = 'internal' AND c.dnis_e164 IS NOT NULL)
+              FROM unnest(%s::int[], %s::int[], %s::timestamp[], %s::timestamp[])
+                   AS b(line_id, plan_id, s, e)
+              JOIN isp_cdr c ON c.line_id = b.line_id
+                   AND c.connect_time >= b.s AND c.connect_time < b.e
+          GROUP BY b.line_id, c.bucket_id
+            """,
+            [
+                ids,
+                [todo[i][0] for i in ids],
+                [todo[i][1] for i in ids],
+                [todo[i][2] for i in ids],
+            ],
+        )
+        used = {line_id: ({}, set()) for line_id in ids}
+        whole = set()
+        for line_id, bucket_id, seconds, stale, internal in self.env.cr.fetchall():
+            if stale:
+                whole.add(line_id)
+            if bucket_id and seconds:
+                used[line_id][0][bucket_id] = seconds
+            used[line_id][1].update(internal or ())
+        return {
+            line_id: (todo[line_id][3], *used[line_id])
+            for line_id in ids
+            if line_id not in whole
+        }
+
+    def _fetch_cdrs(self, chunk, bounds, since=None):
         """``{line_id: [row]}``: (id, direction, dnis_e164, dnis, connect_time,
         billsec, disposition, billed, bucket, franchise, then the current
-        rating signature of unbilled rows)."""
+        rating signature of unbilled rows). ``since``: ``{line_id: moment}``
+        to fetch only the calls from ``moment`` on (within ``bounds``)."""
+        since = since or {}
         cr = self.env.cr
         columns = """
             c.id, c.direction, c.dnis_e164, c.dnis, c.connect_time, c.billsec,
@@ -311,7 +385,11 @@ class IspTelephonyRating(models.AbstractModel):
                   JOIN isp_cdr c ON c.line_id = b.line_id
                        AND c.connect_time >= b.s AND c.connect_time < b.e
                 """,
-                [ids, [bounds[i][0] for i in ids], [bounds[i][1] for i in ids]],
+                [
+                    ids,
+                    [max(bounds[i][0], since.get(i, bounds[i][0])) for i in ids],
+                    [bounds[i][1] for i in ids],
+                ],
             )
         by_line = {}
         for row in cr.fetchall():

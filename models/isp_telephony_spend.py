@@ -13,6 +13,7 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.tools.misc import format_amount, get_lang
 
 from ..tools import blocking, rating
 from ..tools import spend as spend_core
@@ -55,6 +56,22 @@ FIGURE_FNAMES = [
     "credit_state",
     "credit_checked_date",
 ]
+
+
+def _money(env):
+    """``money(currency, amount)``: ``currency.format(amount)`` with the
+    language resolved once (it costs more than the formatting itself when
+    hundreds of lines change state in one check)."""
+    lang_code = get_lang(env).code
+    cache = {}
+
+    def money(currency, amount):
+        key = (currency.id, amount)
+        if key not in cache:
+            cache[key] = format_amount(env, float(amount) + 0.0, currency, lang_code)
+        return cache[key]
+
+    return money
 
 
 def _group_by(records, key):
@@ -187,8 +204,8 @@ class IspTelephonySpend(models.AbstractModel):
 
     @api.model
     def _rate_new_calls(self, rows, new_calls, current):
-        """Rate the cycles holding the new calls (only those with unrated
-        calls); most new calls fall in the current cycle."""
+        """Rate the new calls, in the cycles holding them (only those with
+        unrated calls); most new calls fall in the current cycle."""
         bounds = {}
         for row in rows:
             line_id, due_day, tz_name = row[0], row[1], row[2]
@@ -201,8 +218,14 @@ class IspTelephonySpend(models.AbstractModel):
                     end = rating.cycle_bounds(last, due_day, tz_name)[1]
                 bounds[line_id] = (start, end)
         if bounds:
+            # Only the new calls are fetched and rated (and later ones, should
+            # a late CDR arrive); the earlier calls of the cycle give their
+            # franchise used, as they are.
             self.env["isp.telephony.rating"]._rate_lines(
-                list(bounds), bounds=bounds, only_unrated=True
+                list(bounds),
+                bounds=bounds,
+                only_unrated=True,
+                since={line_id: new_calls[line_id][0] for line_id in bounds},
             )
 
     # Fraud guard ---------------------------------------------------------------
@@ -252,16 +275,17 @@ class IspTelephonySpend(models.AbstractModel):
                 tripped[line_id] = trip
         return tripped
 
-    def _trip_text(self, trip, line):
+    def _trip_text(self, trip, line, money=None):
         when = fields.Datetime.to_string(trip.moment) if trip.moment else "-"
         if trip.kind == "hour":
+            money = money or _money(self.env)
             currency = line.spend_currency_id
             return self.env._(
                 "Fraud guard: %(amount)s spent on costly destinations in the hour "
                 "from %(when)s UTC (limit %(limit)s per hour)",
-                amount=currency.format(float(trip.value)),
+                amount=money(currency, trip.value),
                 when=when,
-                limit=currency.format(float(trip.limit)),
+                limit=money(currency, trip.limit),
             )
         return self.env._(
             "Fraud guard: %(count)s simultaneous costly calls at %(when)s UTC "
@@ -277,7 +301,10 @@ class IspTelephonySpend(models.AbstractModel):
         per integration addressed to them (inbox or email, as each
         prefers) listing the lines."""
         managers = self._managers(lines)
-        texts = {line.id: self._trip_text(tripped[line.id], line) for line in lines}
+        money = _money(self.env)
+        texts = {
+            line.id: self._trip_text(tripped[line.id], line, money) for line in lines
+        }
         for line in lines:
             line.write(
                 {
@@ -373,13 +400,14 @@ class IspTelephonySpend(models.AbstractModel):
     # Credit limit ----------------------------------------------------------------
     def _warn_credit(self, lines, cycles):
         notes = {}
+        money = _money(self.env)
         for line in lines:
             notes[line.id] = self.env._(
                 "Line %(line)s spent %(spend)s of its %(limit)s credit limit "
                 "(%(share)s %%).",
                 line=line.display_name,
-                spend=line.spend_currency_id.format(line.cycle_spend),
-                limit=line.spend_currency_id.format(line.credit_limit),
+                spend=money(line.spend_currency_id, line.cycle_spend),
+                limit=money(line.spend_currency_id, line.credit_limit),
                 share=round(line.credit_share),
             )
         for cycle, group in _group_by(lines, lambda line: cycles[line.id]).items():
@@ -397,13 +425,14 @@ class IspTelephonySpend(models.AbstractModel):
                 "credit_block_origin": origin,
             }
         )
+        money = _money(self.env)
         lines._message_log_batch(
             bodies={
                 line.id: self.env._(
                     "Credit limit reached (%(spend)s of %(limit)s): the line is "
                     "partially blocked until its next cycle (%(origin)s).",
-                    spend=line.spend_currency_id.format(line.cycle_spend),
-                    limit=line.spend_currency_id.format(line.credit_limit),
+                    spend=money(line.spend_currency_id, line.cycle_spend),
+                    limit=money(line.spend_currency_id, line.credit_limit),
                     origin=origin,
                 )
                 for line in lines

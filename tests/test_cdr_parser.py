@@ -10,7 +10,7 @@ from datetime import datetime
 
 from odoo.tests import BaseCase
 
-from ..tools import cdr, phone
+from ..tools import cdr
 from ..tools.cdr_layouts import Layout
 
 # Asterisk Master.csv columns, in file order.
@@ -553,39 +553,6 @@ class TestCallMyWay(BaseCase):
 
 
 class TestNumbersAndHelpers(BaseCase):
-    def test_fast_path_agrees_with_phone_parse(self):
-        rnd = random.Random(11)
-        ddds = sorted(cdr._DDD) + ["10", "20", "30", "50", "80", "90", "23"]
-        checked = 0
-        for _ in range(6000):
-            ddd = rnd.choice(ddds)
-            sub = str(rnd.randint(0, 9)) + "".join(
-                str(rnd.randint(0, 9)) for _ in range(rnd.choice((7, 8)))
-            )
-            raw = rnd.choice(
-                (
-                    ddd + sub,
-                    "0" + ddd + sub,
-                    "0" + rnd.choice(("12", "21", "41", "30", "80")) + ddd + sub,
-                    "55" + ddd + sub,
-                    "+55" + ddd + sub,
-                    sub,
-                    sub[: rnd.choice((3, 5))],
-                    "0" + rnd.choice(("800", "300", "500", "900")) + sub[:7],
-                )
-            )
-            area = rnd.choice(("11", "21", ""))
-            fast = cdr._br_fast(raw, area or None)
-            if fast is None:
-                continue
-            checked += 1
-            number = phone.parse(raw, "BR", area or None)
-            expected = number.e164 or (
-                number.digits if number.kind == phone.SHORT_CODE else ""
-            )
-            self.assertEqual(fast, expected, (raw, area))
-        self.assertGreater(checked, 1500)
-
     def test_normalise_number(self):
         self.assertEqual(cdr.normalise_number("34567890", "BR", "11"), "+551134567890")
         self.assertEqual(cdr.normalise_number("(21) 3456-7890"), "+552134567890")

@@ -2,6 +2,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The phone number core: what people and platforms write, read as E.164."""
 
+import random
+from unittest import mock
+
 from odoo.tests import BaseCase as TestCase
 
 from ..tools import phone
@@ -120,6 +123,108 @@ class TestPhoneParse(TestCase):
 
     def test_local_number_without_area_code_is_invalid(self):
         self.assertFalse(phone.parse("3456-7890", "BR", None).valid)
+
+
+def _random_brazilian_inputs(seed, count):
+    """Dialled strings of every shape a Brazilian CDR or person writes:
+    all DDDs and some that are none, with and without trunk prefix, carrier
+    code, country code, ninth digit; short codes and non-geographic ranges."""
+    rnd = random.Random(seed)
+    ddds = sorted(phone.BR_AREA_CODES) + ["10", "20", "30", "50", "80", "90", "23"]
+    for _ in range(count):
+        ddd = rnd.choice(ddds)
+        sub = str(rnd.randint(0, 9)) + "".join(
+            str(rnd.randint(0, 9)) for _ in range(rnd.choice((6, 7, 8, 9)))
+        )
+        raw = rnd.choice(
+            (
+                ddd + sub,
+                "0" + ddd + sub,
+                "0" + rnd.choice(("12", "21", "41", "30", "80")) + ddd + sub,
+                "55" + ddd + sub,
+                "+55" + ddd + sub,
+                sub,
+                sub[: rnd.choice((3, 4, 5))],
+                "0" + rnd.choice(("800", "300", "500", "900")) + sub[:7],
+                "+55"
+                + rnd.choice(("800", "300", "500", "900", "3003", "4004"))
+                + sub[: rnd.choice((4, 6, 7))],
+            )
+        )
+        yield raw, rnd.choice(("11", "21", "", None, "10"))
+
+
+class TestBrazilianFastPath(TestCase):
+    """The one fast path for Brazilian numbers (CDR parsing, destination
+    classes, the rater's area code) gives phonenumbers' answers."""
+
+    def test_parse_agrees_with_phonenumbers(self):
+        fast = 0
+        for raw, area in _random_brazilian_inputs(11, 8000):
+            with self.subTest(raw=raw, area=area):
+                self.assertEqual(
+                    phone.parse(raw, "BR", area),
+                    phone.parse_with_phonenumbers(raw, "BR", area),
+                )
+            if phone._br_fast_number(raw, raw, area) is not None:
+                fast += 1
+        # Most clean input is decided without phonenumbers.
+        self.assertGreater(fast, 2000)
+
+    def test_fast_e164_agrees_with_phonenumbers(self):
+        checked = 0
+        for raw, area in _random_brazilian_inputs(12, 6000):
+            found = phone.fast_e164(raw, area or None)
+            if found is None:
+                continue
+            checked += 1
+            number = phone.parse_with_phonenumbers(raw, "BR", area or None)
+            expected = number.e164 or (
+                number.digits if number.kind == phone.SHORT_CODE else ""
+            )
+            self.assertEqual(found, expected, (raw, area))
+        self.assertGreater(checked, 1000)
+
+    def test_kind_shortcut_agrees_with_metadata(self):
+        # The prefix tables answer fixed/mobile by one lookup; phonenumbers'
+        # metadata patterns must say the same for every DDD.
+        for ddd in sorted(phone.BR_AREA_CODES):
+            for nsn in (ddd + "34567890", ddd + "23456789", ddd + "987654321"):
+                with self.subTest(nsn=nsn):
+                    expected = phone.parse_with_phonenumbers("+55" + nsn).kind
+                    self.assertEqual(phone.br_kind(nsn), expected)
+        self.assertIsNone(phone.br_kind("1012345678"))  # DDD 10 does not exist
+        self.assertIsNone(phone.br_kind("1187654321"))  # mobile without its 9
+        self.assertEqual(phone.br_kind("8001234567"), phone.TOLL_FREE)
+        self.assertEqual(phone.br_kind("40041234"), phone.NON_GEOGRAPHIC)
+
+    def test_clean_brazilian_input_does_not_parse(self):
+        with mock.patch.object(phone.phonenumbers, "parse", side_effect=AssertionError):
+            self.assertEqual(phone.parse("31987654321").area_code, "31")
+            self.assertEqual(
+                phone.parse("0800 1234567".replace(" ", "")).kind, phone.TOLL_FREE
+            )
+            self.assertEqual(phone.parse("34567890", "BR", "11").e164, "+551134567890")
+            self.assertEqual(phone.parse("193").kind, phone.SHORT_CODE)
+            with self.assertRaises(AssertionError):
+                phone.parse("(11) 3456-7890")
+
+    def test_area_code_of_a_line(self):
+        phone.area_code.cache_clear()
+        with mock.patch.object(phone.phonenumbers, "parse", side_effect=AssertionError):
+            self.assertEqual(phone.area_code("+553130001234"), "31")
+            self.assertEqual(phone.area_code("+5521987654321"), "21")
+            self.assertIsNone(phone.area_code("+558001234567"))
+            self.assertIsNone(phone.area_code(""))
+            self.assertIsNone(phone.area_code(None))
+        # Anything else as phonenumbers reads it.
+        for e164 in ("+442079460958", "+551187654321", "+12025550123"):
+            with self.subTest(e164=e164):
+                self.assertEqual(
+                    phone.area_code(e164),
+                    phone.parse_with_phonenumbers(e164).area_code,
+                )
+        self.assertEqual(phone.area_code("+442079460958", "GB"), "20")
 
 
 class TestPhoneFormat(TestCase):

@@ -3,12 +3,13 @@
 """Rating stored on CDRs through the database: the rule of docs/rating.md
 with hand-computed results, cycles in the company's time zone, re-rating."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user
 
-from .billing_common import LOCAL, MOBILE, NATIONAL, USA, BillingCase
+from .billing_common import CYCLE_START, LOCAL, MOBILE, NATIONAL, USA, BillingCase
 
 
 def stored(cdr):
@@ -155,6 +156,69 @@ class TestRating(BillingCase):
             self.env["isp.telephony.rate"].create(
                 {"plan_id": self.plan.id, "prefix": "55x1", "price_per_minute": 1}
             )
+
+    def rate_since(self, moment):
+        """Rate as spend control does after an import whose first call
+        connected at ``moment``; returns (changed count, ids fetched)."""
+        Rating = self.env["isp.telephony.rating"]
+        fetched = []
+        original = type(Rating)._fetch_cdrs
+
+        def fetch(rater, chunk, bounds, since=None):
+            rows = original(rater, chunk, bounds, since)
+            fetched.extend(row[0] for line_rows in rows.values() for row in line_rows)
+            return rows
+
+        bounds = {self.line.id: (CYCLE_START, CYCLE_START + timedelta(days=28))}
+        with patch.object(type(Rating), "_fetch_cdrs", fetch):
+            count = Rating._rate_lines(
+                self.line.ids,
+                bounds=bounds,
+                only_unrated=True,
+                since={self.line.id: moment},
+            )
+        return count, set(fetched)
+
+    def test_new_calls_rated_alone_as_the_whole_cycle_would(self):
+        # After an import only its calls are fetched and rated: the earlier
+        # calls of the cycle give the franchise they used (60 of 100 s).
+        first = self.cdr(LOCAL, 50, 0)
+        self.rate()
+        second = self.cdr(LOCAL, 90, 5)  # b 120: 40 covered, 80 excess
+        third = self.cdr(LOCAL, 10, 9)  # franchise gone
+        count, fetched = self.rate_since(second.connect_time)
+        self.assertEqual((count, fetched), (2, {second.id, third.id}))
+        self.assertEqual(stored(first), ("rated", "local_fixed", 60, 60, 0, 0.0))
+        self.assertEqual(stored(second), ("rated", "local_fixed", 120, 40, 80, 0.90))
+        self.assertEqual(stored(third), ("rated", "local_fixed", 60, 0, 60, 0.70))
+        # Rating the whole cycle again changes nothing.
+        self.assertEqual(self.env["isp.telephony.rating"]._rate_lines(self.line.ids), 0)
+
+    def test_late_call_rerates_the_calls_after_it(self):
+        # A CDR that arrives late but connected before rated calls takes the
+        # franchise first: the calls after it are rated again, not the ones
+        # before.
+        first = self.cdr(LOCAL, 50, 0)
+        later = self.cdr(LOCAL, 90, 5)
+        self.rate()
+        late = self.cdr(LOCAL, 90, 2)  # b 120: 40 covered, 80 excess
+        count, fetched = self.rate_since(late.connect_time)
+        self.assertEqual(fetched, {late.id, later.id})
+        self.assertEqual(count, 2)
+        self.assertEqual(stored(first), ("rated", "local_fixed", 60, 60, 0, 0.0))
+        self.assertEqual(stored(late), ("rated", "local_fixed", 120, 40, 80, 0.90))
+        self.assertEqual(stored(later), ("rated", "local_fixed", 120, 0, 120, 1.30))
+        self.assertEqual(self.env["isp.telephony.rating"]._rate_lines(self.line.ids), 0)
+
+    def test_earlier_unrated_call_rates_the_whole_cycle(self):
+        # An earlier call never rated (an import whose check failed): the
+        # franchise it takes is unknown, so the whole cycle is rated.
+        earlier = self.cdr(LOCAL, 50, 0)
+        new = self.cdr(LOCAL, 90, 5)
+        count, fetched = self.rate_since(new.connect_time)
+        self.assertEqual((count, fetched), (2, {earlier.id, new.id}))
+        self.assertEqual(stored(earlier), ("rated", "local_fixed", 60, 60, 0, 0.0))
+        self.assertEqual(stored(new), ("rated", "local_fixed", 120, 40, 80, 0.90))
 
     def test_cron_rates_only_unrated_cycles(self):
         call = self.cdr(LOCAL, 90, 0)

@@ -9,9 +9,10 @@ the reason). Problems with the whole file raise :class:`CdrFileError`.
 :func:`from_callmyway` maps one CallMyWay CDR API item.
 
 It is built for speed (an import must sustain tens of thousands of rows per
-second): numbers go through a fast path for already-clean Brazilian input and
-a bounded LRU cache in front of :func:`.phone.parse`; standard timestamps are
-sliced instead of ``strptime``-ed and their UTC offset is cached per minute.
+second): numbers go through the Brazilian fast path of :mod:`.phone` for
+already-clean input and a bounded LRU cache in front of :func:`.phone.parse`;
+standard timestamps are sliced instead of ``strptime``-ed and their UTC
+offset is cached per minute.
 
 Since a file-level error can surface after records were yielded (a truncated
 last line), callers must treat one file as one transaction.
@@ -82,80 +83,7 @@ _STANDARD_RE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", re.ASCII)
 _NON_DIGITS = re.compile(r"\D+", re.ASCII)
 
 # Brazilian area codes (DDD).
-_DDD = frozenset(
-    (
-        "11",
-        "12",
-        "13",
-        "14",
-        "15",
-        "16",
-        "17",
-        "18",
-        "19",
-        "21",
-        "22",
-        "24",
-        "27",
-        "28",
-        "31",
-        "32",
-        "33",
-        "34",
-        "35",
-        "37",
-        "38",
-        "41",
-        "42",
-        "43",
-        "44",
-        "45",
-        "46",
-        "47",
-        "48",
-        "49",
-        "51",
-        "53",
-        "54",
-        "55",
-        "61",
-        "62",
-        "63",
-        "64",
-        "65",
-        "66",
-        "67",
-        "68",
-        "69",
-        "71",
-        "73",
-        "74",
-        "75",
-        "77",
-        "79",
-        "81",
-        "82",
-        "83",
-        "84",
-        "85",
-        "86",
-        "87",
-        "88",
-        "89",
-        "91",
-        "92",
-        "93",
-        "94",
-        "95",
-        "96",
-        "97",
-        "98",
-        "99",
-    )
-)
-
-_FIXED_PREFIXES = frozenset(ddd + first for ddd in _DDD for first in "2345")
-_MOBILE_PREFIXES = frozenset(ddd + "9" for ddd in _DDD)
+_DDD = phone.BR_AREA_CODES
 
 
 class CdrFileError(Exception):
@@ -213,62 +141,13 @@ class Rejection:
 # ---------------------------------------------------------------- numbers
 
 
-def _br_fast(raw, area):
-    """E.164 (or short code digits) of clean Brazilian input, else None.
-
-    Only forms whose result is certain without ``phonenumbers``; gives the
-    same answer as :func:`.phone.parse` (a test compares them).
-    """
-    if raw[:1] == "+":
-        body = raw[1:]
-        if body[:2] == "55" and len(body) in (12, 13) and body.isdigit():
-            return "+" + body if _br_national_ok(body[2:]) else None
-        return None
-    if not (raw.isdigit() and raw.isascii()):
-        return None
-    size = len(raw)
-    if size in (10, 11):
-        if _br_national_ok(raw):
-            return "+55" + raw
-        if raw[0] == "0":
-            if _br_national_ok(raw[1:]):
-                return "+55" + raw[1:]
-            if size == 11 and raw[1:4] in ("300", "500", "800", "900"):
-                return "+55" + raw[1:]  # 0800 123 4567 and the like
-        return None
-    if size in (12, 13):
-        if raw[0] == "0" and raw[1] != "0":
-            # 0 + DDD + 9 digits, or 0 + CSP + DDD + 8 digits
-            national = raw[1:] if size == 12 else raw[3:]
-            return "+55" + national if _br_national_ok(national) else None
-        if raw[:2] == "55" and _br_national_ok(raw[2:]):
-            return "+" + raw
-        return None
-    if size == 14 and raw[0] == "0" and raw[1] != "0":
-        national = raw[3:]  # 0 + CSP + DDD + 9 digits
-        return "+55" + national if _br_national_ok(national) else None
-    if size in (3, 5) and raw[0] == "1":
-        return raw  # short code (emergency, utilities)
-    if area and size == 8 and raw[0] in "2345" and raw[:3] not in ("300", "400"):
-        return "+55" + area + raw
-    if area and size == 9 and raw[0] == "9":
-        return "+55" + area + raw
-    return None
-
-
-def _br_national_ok(digits):
-    """DDD + fixed line (2-5 then 7 digits) or DDD + mobile (9 then 8)."""
-    if len(digits) == 10:
-        return digits[:3] in _FIXED_PREFIXES
-    return len(digits) == 11 and digits[:3] in _MOBILE_PREFIXES
-
-
 class _Numbers:
     """Number normaliser for one country.
 
     ``e164(raw, area)`` reads ``raw`` as dialled from area code ``area``
-    (digits, or '' for none): clean Brazilian input takes the fast path,
-    anything else goes to :func:`.phone.parse` behind a bounded LRU cache.
+    (digits, or '' for none): clean Brazilian input takes the fast path of
+    :func:`.phone.fast_e164`, anything else goes to :func:`.phone.parse`
+    behind a bounded LRU cache.
     """
 
     def __init__(self, country, cache_size=NUMBER_CACHE_SIZE):
@@ -278,11 +157,10 @@ class _Numbers:
             self.e164 = self.slow
             return
         slow = self.slow
-        fast = _br_fast
-        ddds = _DDD
+        fast = phone.fast_e164
 
         def e164(raw, area):
-            found = fast(raw, area if area in ddds else None)
+            found = fast(raw, area)
             return found if found is not None else slow(raw, area)
 
         self.e164 = e164

@@ -4,8 +4,8 @@
 
 Plain Python, no Odoo. The dialled number of a CDR is classified once per
 (number, line area code, country) and the answer is cached, because the same
-numbers come back call after call and :func:`phone.parse` is the slow part of
-rating.
+numbers come back call after call. Brazilian numbers are read by the fast
+path of :mod:`phone` (no parsing); ``phonenumbers`` only parses the rest.
 
 Classes (string codes, stored as they are on CDRs and rates):
 
@@ -22,10 +22,7 @@ Classes (string codes, stored as they are on CDRs and rates):
   (withheld, garbage). It is still priced by prefix/default, never silently.
 """
 
-import re
 from functools import lru_cache
-
-import phonenumbers
 
 from . import phone
 
@@ -63,59 +60,7 @@ DIRECTIONS = (OUTBOUND_DIRECTION, INBOUND_DIRECTION)
 CACHE_SIZE = 1 << 18
 
 
-def _desc_matcher(desc, general):
-    """A predicate for one phonenumbers PhoneNumberDesc (lengths + pattern),
-    as phonenumbers applies it; None when the desc is empty."""
-    if desc is None or not desc.national_number_pattern:
-        return None
-    lengths = frozenset(desc.possible_length or general.possible_length or ())
-    pattern = re.compile(desc.national_number_pattern)
-
-    def matches(nsn):
-        return (not lengths or len(nsn) in lengths) and (
-            pattern.fullmatch(nsn) is not None
-        )
-
-    return matches
-
-
-def _br_matchers():
-    """Brazil's number types straight from phonenumbers' metadata, in the
-    order phonenumbers tests them, so the fast path cannot drift from it."""
-    meta = phonenumbers.PhoneMetadata.metadata_for_region("BR")
-    general = meta.general_desc
-    ordered = (
-        (meta.premium_rate, phone.NON_GEOGRAPHIC),
-        (meta.toll_free, phone.TOLL_FREE),
-        (meta.shared_cost, phone.NON_GEOGRAPHIC),
-        (meta.voip, phone.FIXED),
-        (meta.personal_number, phone.MOBILE),
-        (meta.pager, phone.MOBILE),
-        (meta.uan, phone.NON_GEOGRAPHIC),
-        (meta.voicemail, None),
-        (meta.fixed_line, phone.FIXED),
-        (meta.mobile, phone.MOBILE),
-    )
-    matchers = []
-    for desc, kind in ordered:
-        matcher = _desc_matcher(desc, general)
-        if matcher is not None:
-            matchers.append((matcher, kind))
-    return _desc_matcher(general, general), tuple(matchers)
-
-
-_BR_GENERAL, _BR_TYPES = _br_matchers()
 _GEOGRAPHIC = frozenset({phone.FIXED, phone.MOBILE})
-
-
-def _br_e164_kind(nsn):
-    """Kind of a Brazilian national number, or None to take the slow path."""
-    if not nsn.isdigit() or _BR_GENERAL is None or not _BR_GENERAL(nsn):
-        return None
-    for matches, kind in _BR_TYPES:
-        if matches(nsn):
-            return kind
-    return None
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -124,17 +69,9 @@ def _number(dialled, line_area_code, country):
 
     ``base_class`` is a class, or ``"fixed"``/``"mobile"`` for geographic
     numbers (local or national is decided against the line's area code by
-    the caller). A Brazilian E.164 number is read straight from
-    phonenumbers' metadata patterns (no parsing); everything else goes
-    through :func:`phone.parse`.
+    the caller). Brazilian numbers are read by the fast path of
+    :func:`phone.parse`; phonenumbers parses only what it cannot decide.
     """
-    if country == "BR" and dialled.startswith("+55"):
-        nsn = dialled[3:]
-        kind = _br_e164_kind(nsn)
-        if kind is not None:
-            geographic = kind in _GEOGRAPHIC
-            base = kind if geographic else _KIND_CLASS[kind]
-            return base, dialled, dialled[1:], nsn[:2] if geographic else None
     number = phone.parse(dialled, country, line_area_code)
     kind = number.kind
     if kind == phone.SHORT_CODE:
