@@ -89,6 +89,7 @@
             "isp_telephony/static/src/dial/*",
             "isp_telephony/static/src/call_panel/*",
             "isp_telephony/static/src/overview/*",
+            "isp_telephony/static/src/sip_line_dialog/*",
         ],
         "web.assets_tests": [
             "isp_telephony/static/tests/tours/*.js",
