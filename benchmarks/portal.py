@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The customer portal with a busy line.
 
-    scripts/bench.sh portal [--calls 5000] [--no-pdf]
+    scripts/bench.sh portal [--calls 5000] [--no-pdf] [--profile]
 
 One customer (a portal user) with one line whose current cycle holds
 --calls rated calls, and as many in the previous cycle. Timed as the
@@ -11,9 +11,13 @@ cycle's figures per bucket and the list of statements), the call statement
 of the cycle as HTML and, unless --no-pdf, as the PDF the portal sends
 (wkhtmltopdf). Baseline, in the same run: the same current-cycle figures
 through the ORM (_read_group on the calls, record rules applied). Rolled
-back at the end."""
+back at the end. --profile prints to stderr where the warm HTML render of
+the statement spends its time (cProfile, top functions by own time)."""
 
+import cProfile
+import io
 import os
+import pstats
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -134,6 +138,7 @@ def build_parser():
         [
             (("--calls",), {"type": int, "default": 5000}),
             (("--no-pdf",), {"action": "store_true"}),
+            (("--profile",), {"action": "store_true"}),
         ],
     )
 
@@ -185,6 +190,14 @@ def main(argv=None):
         # customer waits for.
         cold_html_ms, _html = timed(statement_html, repeat=1)
         html_ms, _html = timed(statement_html, repeat=1)
+        if args.profile:
+            profiler = cProfile.Profile()
+            profiler.runcall(statement_html)
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats("tottime").print_stats(25)
+            stats.sort_stats("cumulative").print_stats(25)
+            sys.stderr.write(out.getvalue())
         pdf_ms, pdf_bytes = None, 0
         if not args.no_pdf:
             began = time.perf_counter()

@@ -251,10 +251,26 @@ def to_e164(raw, country="BR", area_code=None):
     return parse(raw, country, area_code).e164
 
 
+# Brazilian area codes (DDD) in use: their fixed (8 digits, 2-5 first) and
+# mobile (9 digits, 9 first) numbers are written (DD) NNNN-NNNN and
+# (DD) 9NNNN-NNNN, which format_national writes without phonenumbers' parse
+# (a call statement formats thousands of numbers; tests compare both ways).
+BR_AREA_CODES = frozenset(
+    "11 12 13 14 15 16 17 18 19 21 22 24 27 28 31 32 33 34 35 37 38 41 42 43 "
+    "44 45 46 47 48 49 51 53 54 55 61 62 63 64 65 66 67 68 69 71 73 74 75 77 "
+    "79 81 82 83 84 85 86 87 88 89 91 92 93 94 95 96 97 98 99".split()
+)
+_BR_GEOGRAPHIC = re.compile(r"^\+55(\d\d)([2-5]\d{7}|9\d{8})$")
+
+
 def format_national(e164):
     """Display form for people of the number's own country: (11) 3456-7890."""
     if not e164:
         return ""
+    match = _BR_GEOGRAPHIC.match(e164)
+    if match and match.group(1) in BR_AREA_CODES:
+        area, subscriber = match.groups()
+        return f"({area}) {subscriber[:-4]}-{subscriber[-4:]}"
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
