@@ -83,6 +83,7 @@
         "demo/isp_telephony_blocking_demo.xml",
         "demo/isp_telephony_billing_demo.xml",
         "demo/isp_cdr_demo.xml",
+        "demo/isp_telephony_portal_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
