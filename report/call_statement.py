@@ -8,10 +8,9 @@ prints strings: 5,000 calls render in about a second. A statement speaks the
 customer's language (the partner's, else the company's): its labels, dates,
 minutes and amounts, e.g. for pt_BR 31/03/2026, 12,50 min and R$ 1.234,56."""
 
+from ast import literal_eval
 from datetime import timezone
 from zoneinfo import ZoneInfo
-
-from ast import literal_eval
 
 from odoo import api, models
 from odoo.tools.float_utils import float_round

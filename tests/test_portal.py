@@ -132,9 +132,7 @@ class TestPortalTelephony(HttpCase, BillingCase):
         own = self.url_open(f"/my/telephony/charge/{theirs[0].id}/statement")
         self.assertEqual(own.status_code, 200)
 
-    def test_a_charge_statement_is_refused_to_a_visitor_and_internal_users_without_access(
-        self,
-    ):
+    def test_charge_statement_refused_to_visitors_and_plain_employees(self):
         mine, _theirs = self._closed_charges()
         response = self.url_open(
             f"/my/telephony/charge/{mine[0].id}/statement", allow_redirects=False

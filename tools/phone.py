@@ -256,9 +256,18 @@ def to_e164(raw, country="BR", area_code=None):
 # (DD) 9NNNN-NNNN, which format_national writes without phonenumbers' parse
 # (a call statement formats thousands of numbers; tests compare both ways).
 BR_AREA_CODES = frozenset(
-    "11 12 13 14 15 16 17 18 19 21 22 24 27 28 31 32 33 34 35 37 38 41 42 43 "
-    "44 45 46 47 48 49 51 53 54 55 61 62 63 64 65 66 67 68 69 71 73 74 75 77 "
-    "79 81 82 83 84 85 86 87 88 89 91 92 93 94 95 96 97 98 99".split()
+    str(area)
+    for area in (
+        *range(11, 20),
+        *(21, 22, 24, 27, 28),
+        *(31, 32, 33, 34, 35, 37, 38),
+        *range(41, 50),
+        *(51, 53, 54, 55),
+        *range(61, 70),
+        *(71, 73, 74, 75, 77, 79),
+        *range(81, 90),
+        *range(91, 100),
+    )
 )
 _BR_GEOGRAPHIC = re.compile(r"^\+55(\d\d)([2-5]\d{7}|9\d{8})$")
 
