@@ -82,12 +82,14 @@
         "demo/isp_telephony_blocking_demo.xml",
         "demo/isp_telephony_billing_demo.xml",
         "demo/isp_cdr_demo.xml",
+        "demo/isp_telephony_portal_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
             "isp_telephony/static/src/dial/*",
             "isp_telephony/static/src/call_panel/*",
             "isp_telephony/static/src/overview/*",
+            "isp_telephony/static/src/sip_line_dialog/*",
         ],
         "web.assets_tests": [
             "isp_telephony/static/tests/tours/*.js",

@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The customer portal with a busy line.
 
-    scripts/bench.sh portal [--calls 5000] [--no-pdf]
+    scripts/bench.sh portal [--calls 5000] [--no-pdf] [--profile]
 
 One customer (a portal user) with one line whose current cycle holds
 --calls rated calls, and as many in the previous cycle. Timed as the
@@ -11,12 +11,17 @@ cycle's figures per bucket and the list of statements), the call statement
 of the cycle as HTML and, unless --no-pdf, as the PDF the portal sends
 (wkhtmltopdf). Baseline, in the same run: the same current-cycle figures
 through the ORM (_read_group on the calls, record rules applied). Rolled
-back at the end."""
+back at the end. --profile prints to stderr where the warm HTML render of
+the statement spends its time (cProfile, top functions by own time)."""
 
+import cProfile
+import io
 import os
+import pstats
 import sys
 import time
 from datetime import datetime, timedelta, timezone
+from unittest.mock import patch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -134,6 +139,7 @@ def build_parser():
         [
             (("--calls",), {"type": int, "default": 5000}),
             (("--no-pdf",), {"action": "store_true"}),
+            (("--profile",), {"action": "store_true"}),
         ],
     )
 
@@ -185,16 +191,38 @@ def main(argv=None):
         # customer waits for.
         cold_html_ms, _html = timed(statement_html, repeat=1)
         html_ms, _html = timed(statement_html, repeat=1)
-        pdf_ms, pdf_bytes = None, 0
+        if args.profile:
+            profiler = cProfile.Profile()
+            profiler.runcall(statement_html)
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats("tottime").print_stats(25)
+            stats.sort_stats("cumulative").print_stats(25)
+            sys.stderr.write(out.getvalue())
+        pdf_ms, pdf_bytes, wkhtmltopdf_ms, pages = None, 0, None, None
         if not args.no_pdf:
+            # How much of the PDF is wkhtmltopdf's own time.
+            spent = []
+            run = type(report_model)._run_wkhtmltopdf
+
+            def timed_run(self, *run_args, **run_kwargs):
+                began = time.perf_counter()
+                try:
+                    return run(self, *run_args, **run_kwargs)
+                finally:
+                    spent.append(time.perf_counter() - began)
+
             began = time.perf_counter()
-            pdf, _type = report_model.with_context(
-                force_report_rendering=True
-            )._render_qweb_pdf(
-                "isp_telephony.action_report_call_statement", [], data=data
-            )
+            with patch.object(type(report_model), "_run_wkhtmltopdf", timed_run):
+                pdf, _type = report_model.with_context(
+                    force_report_rendering=True
+                )._render_qweb_pdf(
+                    "isp_telephony.action_report_call_statement", [], data=data
+                )
             pdf_ms = round((time.perf_counter() - began) * 1000, 1)
+            wkhtmltopdf_ms = round(sum(spent) * 1000, 1)
             pdf_bytes = len(pdf)
+            pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
         report(
             {
                 "bench": "portal",
@@ -208,6 +236,8 @@ def main(argv=None):
                 "statement_html_cold_ms": cold_html_ms,
                 "statement_html_ms": html_ms,
                 "statement_pdf_ms": pdf_ms,
+                "statement_pdf_wkhtmltopdf_ms": wkhtmltopdf_ms,
+                "statement_pdf_pages": pages,
                 "statement_pdf_bytes": pdf_bytes,
                 "peak_rss_mb": round(peak_rss_mb(), 1),
             }

@@ -88,8 +88,11 @@ class IspSipLineUsage(models.Model):
         default now) for each line of ``self`` (ids already checked by the
         caller: no access rule is applied to the calls). Figures:
         cycle_start/cycle_end (local dates), calls, minutes, charge,
-        unrated (calls not rated yet) and buckets, a list of dicts with
-        name, allowance_seconds, used_seconds, used_percent."""
+        unrated (calls not rated yet), buckets, a list of dicts with
+        name, allowance_seconds, used_seconds, used_percent, and the credit
+        limit of the cycle against the charge so far: credit_limit (0: no
+        limit), credit_left, credit_percent (capped at 100) and
+        credit_blocked (spend control holds the line at its limit)."""
         if not self:
             return {}
         now = now or datetime.now(timezone.utc).replace(tzinfo=None)
@@ -151,6 +154,13 @@ class IspSipLineUsage(models.Model):
         for line in lines:
             figures = result[line.id]
             figures["minutes"] = billing.minutes(figures["minutes"] * 60)
+            limit = float(line.credit_limit or 0)
+            figures["credit_limit"] = limit
+            figures["credit_left"] = max(0.0, limit - figures["charge"])
+            figures["credit_percent"] = (
+                min(100, round(100.0 * figures["charge"] / limit)) if limit else 0
+            )
+            figures["credit_blocked"] = bool(line.credit_blocked)
             for bucket in line.billing_plan_id.bucket_ids:
                 seconds = used.get((line.id, bucket.id), 0)
                 allowance = bucket.allowance_seconds

@@ -236,6 +236,40 @@ class TestPhoneFormat(TestCase):
         )
         self.assertEqual(phone.format_national(""), "")
 
+    def test_national_display_without_parsing_is_phonenumbers_own(self):
+        """The fast path for Brazilian fixed and mobile numbers writes what
+        phonenumbers writes, for every area code in use and at the edges
+        (non-geographic 3003/4004, all-nines); other numbers go through
+        phonenumbers."""
+        import phonenumbers
+
+        samples = []
+        for area in range(11, 100):
+            for subscriber in (
+                "20000000",
+                "30031234",
+                "40041234",
+                "59999999",
+                "912345678",
+                "999999999",
+                "99999999",
+                "12345678",
+                "812345678",
+            ):
+                samples.append(f"+55{area}{subscriber}")
+        samples += ["+5508001234567", "+558001234567", "+12025550123", "+55190"]
+        for e164 in samples:
+            try:
+                number = phonenumbers.parse(e164, None)
+            except phonenumbers.NumberParseException:
+                expected = e164
+            else:
+                expected = phonenumbers.format_number(
+                    number, phonenumbers.PhoneNumberFormat.NATIONAL
+                )
+            self.assertEqual(phone.format_national(e164), expected, e164)
+        self.assertEqual(len(phone.BR_AREA_CODES), 67)
+
     def test_dial_string(self):
         cases = [
             # (raw, area, outside prefix, csp, expected)

@@ -1,8 +1,8 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The customer portal (/my/telephony): the current cycle's figures of a
-line, and two customers who each see their own lines, calls and statements
-only, over HTTP."""
+line (franchise and credit limit), and two customers who each see their own
+lines, calls, charges and statements only, over HTTP."""
 
 from datetime import timedelta
 
@@ -62,6 +62,87 @@ class TestPortalTelephony(HttpCase, BillingCase):
         self.cdr(LOCAL, 20, 60)
         usage = self.line._current_cycle_usage(now=now)[self.line.id]
         self.assertEqual(usage["unrated"], 1)
+
+    def test_current_cycle_against_the_credit_limit(self):
+        self._calls()
+        now = CYCLE_START + timedelta(days=5)
+        usage = self.line._current_cycle_usage(now=now)[self.line.id]
+        self.assertEqual(usage["credit_limit"], 0)
+        self.assertEqual(usage["credit_percent"], 0)
+        self.assertFalse(usage["credit_blocked"])
+        charge = usage["charge"]
+        self.line.credit_limit = charge * 4
+        usage = self.line._current_cycle_usage(now=now)[self.line.id]
+        self.assertEqual(usage["credit_limit"], charge * 4)
+        self.assertEqual(usage["credit_percent"], 25)
+        self.assertAlmostEqual(usage["credit_left"], charge * 3)
+        # Beyond the limit: capped at 100 %, nothing left.
+        self.line.credit_limit = charge / 2
+        usage = self.line._current_cycle_usage(now=now)[self.line.id]
+        self.assertEqual(usage["credit_percent"], 100)
+        self.assertEqual(usage["credit_left"], 0)
+
+    def test_page_shows_the_credit_limit(self):
+        self._calls()
+        self.line.credit_limit = 50
+        self.line_b.credit_limit = 0
+        self.authenticate("portal_a", "portal_a")
+        page = self.url_open("/my/telephony")
+        self.assertIn("o_isp_portal_credit_used", page.text)
+        self.assertNotIn("o_isp_portal_credit_none", page.text)
+        self.authenticate("portal_b", "portal_b")
+        page = self.url_open("/my/telephony")
+        self.assertIn("o_isp_portal_credit_none", page.text)
+
+    def _closed_charges(self):
+        self._calls()
+        self.close(contracts=self.contract | self.contract_b)
+        Charge = self.env["isp.telephony.charge"]
+        mine = Charge.search([("contract_id", "=", self.contract.id)])
+        theirs = Charge.search([("contract_id", "=", self.contract_b.id)])
+        self.assertTrue(mine)
+        self.assertTrue(theirs)
+        return mine, theirs
+
+    def test_each_customer_sees_only_their_own_charges(self):
+        mine, theirs = self._closed_charges()
+        Charge = self.env["isp.telephony.charge"]
+        self.assertEqual(Charge.with_user(self.portal_a).search([]), mine)
+        self.assertEqual(Charge.with_user(self.portal_b).search([]), theirs)
+        self.authenticate("portal_a", "portal_a")
+        page = self.url_open("/my/telephony")
+        self.assertEqual(page.status_code, 200)
+        for charge in mine:
+            self.assertIn(f"/my/telephony/charge/{charge.id}/statement", page.text)
+        for charge in theirs:
+            self.assertNotIn(f"/my/telephony/charge/{charge.id}/", page.text)
+        self.assertIn("03/2026", page.text)
+        statement = self.url_open(f"/my/telephony/charge/{mine[0].id}/statement")
+        self.assertEqual(statement.status_code, 200)
+        self.assertEqual(statement.headers["Content-Type"], "application/pdf")
+        self.assertIn("attachment", statement.headers["Content-Disposition"])
+        self.assertIn("3333-4444", statement.text)
+        self.assertIn("98765-4321", statement.text)
+        refused = self.url_open(f"/my/telephony/charge/{theirs[0].id}/statement")
+        self.assertEqual(refused.status_code, 404)
+        self.assertNotIn("(31) 3500-0002", refused.text)
+        self.authenticate("portal_b", "portal_b")
+        refused = self.url_open(f"/my/telephony/charge/{mine[0].id}/statement")
+        self.assertEqual(refused.status_code, 404)
+        own = self.url_open(f"/my/telephony/charge/{theirs[0].id}/statement")
+        self.assertEqual(own.status_code, 200)
+
+    def test_charge_statement_refused_to_visitors_and_plain_employees(self):
+        mine, _theirs = self._closed_charges()
+        response = self.url_open(
+            f"/my/telephony/charge/{mine[0].id}/statement", allow_redirects=False
+        )
+        self.assertIn(response.status_code, (302, 303))
+        self.assertIn("/web/login", response.headers["Location"])
+        new_test_user(self.env, login="plain_employee", groups="base.group_user")
+        self.authenticate("plain_employee", "plain_employee")
+        refused = self.url_open(f"/my/telephony/charge/{mine[0].id}/statement")
+        self.assertEqual(refused.status_code, 404)
 
     def test_each_customer_sees_only_their_own(self):
         calls = self._calls()

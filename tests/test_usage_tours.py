@@ -2,8 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Browser tours of issue 15 (static/tests/tours/isp_telephony_usage_tours.js):
 finance finds the No-rate calls and the margin by class, a manager copies the
-webhook data and tests the connection, a customer downloads a statement in
-the portal and cannot open another customer's."""
+webhook data and tests the connection, a customer sees their past charges
+and downloads a statement in the portal and cannot open another customer's."""
 
 from datetime import datetime, timedelta
 
@@ -79,7 +79,7 @@ class TestUsageTours(HttpCase, BillingCase):
     def test_customer_downloads_a_statement_not_another_customers(self):
         partner_b = self.env["res.partner"].create({"name": "Outro Cliente"})
         contract_b = self.make_contract(partner_b)
-        self.make_line(contract_b, "+553135000002")
+        line_b = self.make_line(contract_b, "+553135000002")
         new_test_user(
             self.env,
             login="portal_tour",
@@ -87,8 +87,18 @@ class TestUsageTours(HttpCase, BillingCase):
             partner_id=self.partner.id,
         )
         self._rated_calls(datetime.now().replace(microsecond=0) - timedelta(hours=1))
+        # A closed month for both customers: each has a past charge.
+        self.cdr(LOCAL, 300, 30)
+        self.cdr(MOBILE, 120, 45, line=line_b)
+        self.rate(self.line | line_b)
+        self.close(contracts=self.contract | contract_b)
+        Charge = self.env["isp.telephony.charge"]
+        mine = Charge.search([("contract_id", "=", self.contract.id)])
+        theirs = Charge.search([("contract_id", "=", contract_b.id)])
+        self.assertEqual(len(mine), 1)
+        self.assertEqual(len(theirs), 1)
         self.start_tour(
-            f"/my/telephony?other={contract_b.id}",
+            f"/my/telephony?other={contract_b.id}&other_charge={theirs.id}",
             "isp_telephony_portal_statement",
             login="portal_tour",
         )

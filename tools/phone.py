@@ -457,10 +457,35 @@ def to_e164(raw, country="BR", area_code=None):
     return parse(raw, country, area_code).e164
 
 
+# Brazilian area codes (DDD) in use: their fixed (8 digits, 2-5 first) and
+# mobile (9 digits, 9 first) numbers are written (DD) NNNN-NNNN and
+# (DD) 9NNNN-NNNN, which format_national writes without phonenumbers' parse
+# (a call statement formats thousands of numbers; tests compare both ways).
+BR_AREA_CODES = frozenset(
+    str(area)
+    for area in (
+        *range(11, 20),
+        *(21, 22, 24, 27, 28),
+        *(31, 32, 33, 34, 35, 37, 38),
+        *range(41, 50),
+        *(51, 53, 54, 55),
+        *range(61, 70),
+        *(71, 73, 74, 75, 77, 79),
+        *range(81, 90),
+        *range(91, 100),
+    )
+)
+_BR_GEOGRAPHIC = re.compile(r"^\+55(\d\d)([2-5]\d{7}|9\d{8})$")
+
+
 def format_national(e164):
     """Display form for people of the number's own country: (11) 3456-7890."""
     if not e164:
         return ""
+    match = _BR_GEOGRAPHIC.match(e164)
+    if match and match.group(1) in BR_AREA_CODES:
+        area, subscriber = match.groups()
+        return f"({area}) {subscriber[:-4]}-{subscriber[-4:]}"
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

@@ -286,6 +286,10 @@ function pickMany2one(fieldSelector, text, label, content) {
 function activateThenAddDidSteps() {
     return [
         {
+            content: "The saved line's dialog is titled with its number, not Create",
+            trigger: ".modal .modal-title:contains(SIP Line (31) 3500-0041):not(:contains(Create))",
+        },
+        {
             content: "Activate the line from the dialog",
             trigger: ".modal .o_form_view button[name=action_activate]",
             run: "click",
@@ -293,6 +297,19 @@ function activateThenAddDidSteps() {
         {
             content: "The platform answered: the line is active with its terminal",
             trigger: ".modal .o_field_widget[name=terminal]:contains(SBX-)",
+        },
+        {
+            content: "The dialog of the activated line reads like an edit: its title names the line",
+            trigger: ".modal .modal-title:contains(SIP Line (31) 3500-0041)",
+            run() {
+                const title = document.querySelector(".modal .modal-title").textContent;
+                if (/Create|New/.test(title)) {
+                    throw new Error(`The activated line's dialog is titled "${title}"`);
+                }
+                if (document.querySelector(".modal .modal-footer .o_form_button_save_new")) {
+                    throw new Error("The activated line's dialog offers Save & New");
+                }
+            },
         },
         {
             content: "Open the DIDs tab of the dialog",
@@ -384,6 +401,10 @@ registry.category("web_tour.tours").add("isp_telephony_new_line_did_after_activa
             content: "Describe the line",
             trigger: ".modal .o_field_widget[name=description] input",
             run: "edit Tour line",
+        },
+        {
+            content: "The dialog of a line not saved yet is titled New SIP Line",
+            trigger: ".modal .modal-title:contains(New SIP Line)",
         },
         {
             content: "An unsaved line cannot be activated yet: the dialog says to save",

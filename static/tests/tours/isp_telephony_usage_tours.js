@@ -155,6 +155,40 @@ registry.category("web_tour.tours").add("isp_telephony_portal_statement", {
                 }
             },
         },
+        {
+            content: "The customer sees their past charges: month, amount and status",
+            trigger: "#isp_telephony_portal_charges .o_isp_portal_charge:contains(03/2026):contains(To Invoice)",
+        },
+        {
+            content: "Download the call statement of the charge",
+            trigger: ".o_isp_portal_charge a.o_isp_portal_charge_statement",
+            async run() {
+                const response = await fetch(this.anchor.href);
+                if (response.status !== 200) {
+                    throw new Error(`the charge's statement answered ${response.status}`);
+                }
+                if (response.headers.get("Content-Type") !== "application/pdf") {
+                    throw new Error("the charge's statement is not sent as a PDF");
+                }
+                if (!response.headers.get("Content-Disposition").includes("attachment")) {
+                    throw new Error("the charge's statement is not a download");
+                }
+            },
+        },
+        {
+            content: "Another customer's charge is not listed and its statement cannot be opened",
+            trigger: ".o_isp_portal_charge a.o_isp_portal_charge_statement",
+            async run() {
+                const other = new URLSearchParams(window.location.search).get("other_charge");
+                if (document.querySelector(`.o_isp_portal_charge[data-charge-id="${other}"]`)) {
+                    throw new Error("another customer's charge is listed");
+                }
+                const response = await fetch(`/my/telephony/charge/${other}/statement`);
+                if (response.status !== 404) {
+                    throw new Error(`another customer's charge statement answered ${response.status}`);
+                }
+            },
+        },
     ],
 });
 
