@@ -68,8 +68,6 @@ UPDATE isp_cdr c
 """
 
 
-
-
 def copy_rows(cr, statement, rows):
     """COPY ``rows`` (tuples of ints, short strings and None) into a table:
     an order of magnitude cheaper than adapting arrays of parameters."""
