@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """OCA queue_job's jobs, linked to the SIP line and the provisioning batch
 they work for, so that a line shows its platform operations and a batch its
-progress."""
+progress; a close job records the telephony month it closes."""
 
 from odoo import fields, models
 
@@ -24,4 +24,11 @@ class QueueJob(models.Model):
         readonly=True,
         index="btree_not_null",
         ondelete="set null",
+    )
+    isp_billing_month = fields.Date(
+        string="Telephony Month",
+        readonly=True,
+        index="btree_not_null",
+        help="The telephony month this job closes (one job per chunk of "
+        "contracts).",
     )
