@@ -39,6 +39,19 @@ MONTH = date(2026, 3, 1)
 INVOICE_DATE = date(2026, 3, 5)
 TIMEOUT = 1800
 WAITING = ("wait_dependencies", "pending", "enqueued", "started")
+LAUNCHER = """import signal
+import sys
+import time
+
+if len(sys.argv) > 1 and sys.argv[1] == "gevent":
+    signal.signal(signal.SIGTERM, lambda *args: sys.exit(0))
+    while True:
+        time.sleep(3600)
+import odoo
+from odoo.cli.command import main
+
+main()
+"""
 
 
 def build_parser():
@@ -109,10 +122,12 @@ def start_server(config_path, dbname, port, workers, log_path):
         ODOO_QUEUE_JOB_PORT=str(port),
         ODOO_QUEUE_JOB_HOST="127.0.0.1",
     )
-    # What odoo-bin does, as a file: prefork workers re-run sys.argv[0].
-    launcher = os.path.join(os.getcwd(), "bench-odoo-bin.py")
+    # What odoo-bin does, as a file: prefork workers re-run sys.argv[0]. The
+    # benchmark needs no websocket (gevent) process: it sleeps instead of
+    # starting (and, without gevent's dependencies, failing and respawning).
+    launcher = os.path.join(os.getcwd(), "bench-scaling-odoo-bin.py")
     with open(launcher, "w", encoding="utf-8") as script:
-        script.write("import odoo\nfrom odoo.cli.command import main\n\nmain()\n")
+        script.write(LAUNCHER)
     if os.path.exists(log_path):
         os.unlink(log_path)
     cmd = [

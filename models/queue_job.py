@@ -18,6 +18,16 @@ class QueueJob(models.Model):
         ondelete="set null",
         help="The SIP line whose platform operation this job runs.",
     )
+    isp_sip_line_ids = fields.Many2many(
+        "isp.sip.line",
+        "queue_job_isp_sip_line_rel",
+        "job_id",
+        "line_id",
+        string="SIP Lines",
+        readonly=True,
+        help="The lines a chunk job activates together (many lines sent at "
+        "once); each line's own result is on the line.",
+    )
     isp_provisioning_batch_id = fields.Many2one(
         "isp.provisioning.batch",
         string="Provisioning Batch",

@@ -165,27 +165,61 @@ class TestCloseJobs(JobsMixin, BillingFlowCase):
 
 
 class TestInvoicingJobs(BillingFlowCase):
-    def test_the_contract_invoicing_runs_as_contract_queue_job_jobs(self):
-        """With OCA contract_queue_job on (system parameter
-        contract.queue.job), the invoicing cron queues one job per contract
-        on CONTRACT_INVOICE; each invoice carries its telephony charge."""
-        other = self.make_contract(self.env["res.partner"].create({"name": "Two"}))
-        other_line = self.make_line(other, "+553135000009")
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other = cls.make_contract(cls.env["res.partner"].create({"name": "Two"}))
+        cls.other_line = cls.make_line(cls.other, "+553135000009")
+        cls.env["ir.config_parameter"].sudo().set_param("contract.queue.job", "True")
+
+    def _charges(self):
         self._calls()
-        self.cdr(LOCAL, 400, 60, line=other_line)
-        charges = self.close(contracts=self.contract | other)["charges"]
+        self.cdr(LOCAL, 400, 60, line=self.other_line)
+        charges = self.close(contracts=self.contract | self.other)["charges"]
         self.assertEqual(len(charges), 2)
-        self.env["ir.config_parameter"].sudo().set_param("contract.queue.job", "True")
+        return charges
+
+    def test_the_contract_invoicing_runs_in_chunk_jobs(self):
+        """With OCA contract_queue_job on (system parameter
+        contract.queue.job), the invoicing cron queues a job per chunk of
+        contracts on CONTRACT_INVOICE; each invoice carries its charge."""
+        charges = self._charges()
         Contract = self.env["contract.contract"]
+        contracts = (self.contract | self.other).sorted("id")
         with trap_jobs() as trap:
             Contract.cron_recurring_create_invoice(date(2026, 3, 5))
+            trap.assert_jobs_count(1)
+            trap.assert_enqueued_job(
+                contracts.with_company(self.company)._job_invoice_chunk,
+                kwargs={"date_ref": date(2026, 3, 5)},
+                properties={"channel": "root.CONTRACT_INVOICE"},
+            )
+            self.assertEqual(set(charges.mapped("state")), {"to_invoice"})
+            trap.perform_enqueued_jobs()
+        self.assertEqual(set(charges.mapped("state")), {"invoiced"})
+        for charge in charges:
+            self.assertEqual(charge.invoice_id.invoice_origin, charge.contract_id.name)
+            self.assertEqual(
+                self.telephony_lines(charge.invoice_id).telephony_charge_id, charge
+            )
+
+    def test_one_job_per_contract_as_contract_queue_job_does(self):
+        """Chunks of one contract: contract_queue_job's own job per
+        contract, on its channel."""
+        self.env["ir.config_parameter"].sudo().set_param(
+            "isp_telephony.invoice_chunk_contracts", "1"
+        )
+        charges = self._charges()
+        with trap_jobs() as trap:
+            self.env["contract.contract"].cron_recurring_create_invoice(
+                date(2026, 3, 5)
+            )
             trap.assert_jobs_count(2)
-            for contract in self.contract | other:
+            for contract in self.contract | self.other:
                 trap.assert_enqueued_job(
                     contract.with_company(self.company)._recurring_create_invoice,
                     kwargs={"date_ref": date(2026, 3, 5)},
                 )
-            self.assertEqual(set(charges.mapped("state")), {"to_invoice"})
             trap.perform_enqueued_jobs()
         self.assertEqual(set(charges.mapped("state")), {"invoiced"})
         function = self.env["queue.job.function"].search(
@@ -195,8 +229,35 @@ class TestInvoicingJobs(BillingFlowCase):
             ]
         )
         self.assertEqual(function.channel, "root.CONTRACT_INVOICE")
-        for charge in charges:
-            self.assertEqual(charge.invoice_id.invoice_origin, charge.contract_id.name)
-            self.assertEqual(
-                self.telephony_lines(charge.invoice_id).telephony_charge_id, charge
+
+    def test_a_contract_that_fails_is_queued_again_alone(self):
+        charges = self._charges()
+        contracts = (self.contract | self.other).sorted("id")
+        Contract = type(self.contract)
+        invoice = Contract._recurring_create_invoice
+        other_id = self.other.id
+
+        def broken(contract, date_ref=False):
+            if other_id in contract.ids:
+                raise ValueError("no sales journal")
+            return invoice(contract, date_ref=date_ref)
+
+        with trap_jobs() as trap, patch.object(
+            Contract, "_recurring_create_invoice", broken
+        ):
+            result = contracts._job_invoice_chunk(date_ref=date(2026, 3, 5))
+            self.assertIn("1 contracts failed", result)
+            trap.assert_enqueued_job(
+                self.other._recurring_create_invoice,
+                kwargs={"date_ref": date(2026, 3, 5)},
+                properties={
+                    "channel": "root.CONTRACT_INVOICE",
+                    "identity_key": (
+                        f"contract.contract({other_id}).invoice(2026-03-05)"
+                    ),
+                },
             )
+        self.assertEqual(self.charge_of().state, "invoiced")
+        self.assertEqual(self.charge_of(self.other).state, "to_invoice")
+        self.assertIn("no sales journal", self.other.message_ids[0].body)
+        self.assertEqual(len(charges), 2)
