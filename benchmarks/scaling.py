@@ -5,7 +5,8 @@ worker, then with two, on the same data; then the provisioning of lines
 through jobs.
 
     scripts/bench.sh scaling [--contracts 2000] [--cdrs 200000]
-                             [--chunk 100] [--lines 1000] [--port 18605]
+                             [--chunk 100] [--lines 1000]
+                             [--per-line-lines 200] [--port 18605]
 
 Set-up (not timed): a throw-away copy of the database gets --contracts
 customer contracts with a SIP line each and --cdrs calls of March 2026
@@ -19,9 +20,12 @@ the root channel's capacity N; timed from the scheduled close queuing its
 chunk jobs to the last contract invoice job done (the close's jobs first,
 then OCA's invoicing cron queuing one job per contract): ``workers_N_seconds``.
 
-Then, on a copy of the untouched source database, --lines SIP lines
-activated through provisioning jobs on the loopback Summit server (port
---port + 1) by the same server with two workers: ``provisioning_lines_per_s``.
+Then, on copies of the untouched source database, SIP lines activated
+through provisioning jobs on the loopback Summit server (port --port + 1)
+by the same server with two workers: first --per-line-lines lines with a job
+per line (``provisioning_per_line_jobs_lines_per_s``, how it was before
+chunks), then --lines lines as the addon sends them, 25 lines per job
+(``provisioning_lines_per_s``).
 
 The last line is one JSON object."""
 
@@ -62,6 +66,14 @@ def build_parser():
             (("--cdrs",), {"type": int, "default": 200_000}),
             (("--chunk",), {"type": int, "default": 100}),
             (("--lines",), {"type": int, "default": 1000}),
+            (
+                ("--per-line-lines",),
+                {
+                    "type": int,
+                    "default": 200,
+                    "help": "lines activated a job per line first (same run)",
+                },
+            ),
             (("--port",), {"type": int, "default": 18605}),
             (
                 ("--workers",),
@@ -85,11 +97,18 @@ class Databases:
         self.admin.autocommit = True
         self.made = []
 
-    def copy(self, source, name):
+    def clone(self, source, name):
+        from odoo.tools import SQL
+
         self.drop(name)
         self.close(source)
+        create = SQL(
+            "CREATE DATABASE %s TEMPLATE %s",
+            SQL.identifier(name),
+            SQL.identifier(source),
+        )
         with self.admin.cursor() as cr:
-            cr.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+            cr.execute(create.code)
         self.made.append(name)
         return name
 
@@ -102,9 +121,12 @@ class Databases:
         close_db(name)
 
     def drop(self, name):
+        from odoo.tools import SQL
+
         self.close(name)
+        drop = SQL("DROP DATABASE IF EXISTS %s", SQL.identifier(name))
         with self.admin.cursor() as cr:
-            cr.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            cr.execute(drop.code)
 
     def drop_all(self):
         for name in reversed(self.made):
@@ -226,7 +248,8 @@ def close_and_invoice(odoo, registry, args, workers, log_path):
             env["contract.contract"].cron_recurring_create_invoice(INVOICE_DATE)
             cr.commit()  # pylint: disable=invalid-commit
         invoice_states = wait_jobs(
-            registry, "method_name = '_recurring_create_invoice'"
+            registry,
+            "method_name IN ('_job_invoice_chunk', '_recurring_create_invoice')",
         )
         elapsed = time.perf_counter() - started
         load_after = os.getloadavg()[0]
@@ -259,9 +282,10 @@ def close_and_invoice(odoo, registry, args, workers, log_path):
     }
 
 
-def provisioning(odoo, registry, args, log_path):
-    """--lines SIP lines activated through jobs, two workers, against the
-    loopback Summit server."""
+def provisioning(odoo, registry, args, log_path, lines, chunk_lines=None):
+    """``lines`` SIP lines activated through jobs, two workers, against the
+    loopback Summit server; ``chunk_lines``: lines per job (1: a job per
+    line, as before chunks)."""
     from provisioning import setup
 
     from odoo.addons.isp_telephony.tests.loopback.summit_server import SummitServer
@@ -273,7 +297,11 @@ def provisioning(odoo, registry, args, log_path):
     try:
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-            _integration, contracts, _baseline = setup(env, summit, args.lines, 0)
+            _integration, contracts, _baseline = setup(env, summit, lines, 0)
+            if chunk_lines:
+                env["ir.config_parameter"].set_param(
+                    "isp_telephony.provisioning_chunk_lines", str(chunk_lines)
+                )
             cr.commit()  # pylint: disable=invalid-commit
             contract_ids = contracts.ids
         process = start_server(
@@ -339,25 +367,33 @@ def main(argv=None):
     template = f"{args.db}_scaling_template"
     runs = {}
     try:
-        dbs.copy(args.db, template)
+        dbs.clone(args.db, template)
         began = time.perf_counter()
         contracts, cdrs = prepare(odoo, Registry(template), args)
         setup_seconds = time.perf_counter() - began
         for workers in [int(n) for n in args.workers.split(",")]:
-            name = dbs.copy(template, f"{args.db}_scaling_{workers}")
+            name = dbs.clone(template, f"{args.db}_scaling_{workers}")
             log_path = os.path.join(os.getcwd(), f"bench-scaling-{workers}.log")
             runs[workers] = close_and_invoice(
                 odoo, Registry(name), args, workers, log_path
             )
-            print(f"workers={workers}: {runs[workers]}", flush=True)
+            sys.stderr.write(f"workers={workers}: {runs[workers]}\n")
             dbs.drop(name)
         dbs.drop(template)
-        prov = None
+        prov = per_line = None
+        if args.per_line_lines:
+            name = dbs.clone(args.db, f"{args.db}_scaling_per_line")
+            log_path = os.path.join(os.getcwd(), "bench-scaling-per-line.log")
+            per_line = provisioning(
+                odoo, Registry(name), args, log_path, args.per_line_lines, 1
+            )
+            sys.stderr.write(f"provisioning, a job per line: {per_line}\n")
+            dbs.drop(name)
         if args.lines:
-            name = dbs.copy(args.db, f"{args.db}_scaling_provisioning")
+            name = dbs.clone(args.db, f"{args.db}_scaling_provisioning")
             log_path = os.path.join(os.getcwd(), "bench-scaling-provisioning.log")
-            prov = provisioning(odoo, Registry(name), args, log_path)
-            print(f"provisioning: {prov}", flush=True)
+            prov = provisioning(odoo, Registry(name), args, log_path, args.lines)
+            sys.stderr.write(f"provisioning: {prov}\n")
     finally:
         dbs.drop_all()
     one, two = runs.get(1), runs.get(2)
@@ -373,8 +409,11 @@ def main(argv=None):
             if one and two
             else None,
             "provisioning_lines_per_s": prov and prov["lines_per_s"],
+            "provisioning_per_line_jobs_lines_per_s": per_line
+            and per_line["lines_per_s"],
             "runs": {str(n): run for n, run in runs.items()},
             "provisioning": prov,
+            "provisioning_per_line_jobs": per_line,
             "setup_seconds": round(setup_seconds, 1),
         }
     )

@@ -91,9 +91,9 @@ class ContractContract(models.Model):
                     )
                 )
         for contract in failed:
+            key = f"contract.contract({contract.id}).invoice({date_ref or ''})"
             contract.with_delay(
-                channel="root.CONTRACT_INVOICE",
-                identity_key=f"contract.contract({contract.id}).invoice({date_ref or ''})",
+                channel="root.CONTRACT_INVOICE", identity_key=key
             )._recurring_create_invoice(date_ref=date_ref)
         return self.env._(
             "%(invoices)s invoices created, %(failed)s contracts failed (queued "

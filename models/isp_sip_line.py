@@ -65,7 +65,7 @@ BATCH_FROM = 5
 # savepoint of its own. Fewer lines keep a job each.
 CHUNK_FROM = 50
 # Lines per chunk job when the system parameter
-# isp_telephony.provisioning_chunk_lines is not set.
+# isp_telephony.provisioning_chunk_lines is not set (1: a job per line).
 DEFAULT_CHUNK_LINES = 25
 # A line of a chunk the platform could not take for a moment gets a job of
 # its own, tried again after this many seconds (then the retry pattern).
@@ -801,9 +801,7 @@ class IspSipLine(models.Model):
     def _cancel_waiting_jobs(self, operations, states=("pending",)):
         # A chunk job is never cancelled for one of its lines: it skips the
         # lines no longer waiting.
-        jobs = self._waiting_jobs(operations, states=states).filtered(
-            "isp_sip_line_id"
-        )
+        jobs = self._waiting_jobs(operations, states=states).filtered("isp_sip_line_id")
         for job in jobs:
             job._change_job_state(
                 "cancelled", result=self.env._("Superseded by a later operation.")
@@ -898,7 +896,7 @@ class IspSipLine(models.Model):
         lines.sudo().with_context(tracking_disable=True).write(
             {"state": "provisioning", "platform_error": False}
         )
-        if len(lines) > CHUNK_FROM:
+        if len(lines) > CHUNK_FROM and self._provisioning_chunk_lines() > 1:
             return lines._enqueue_activation_chunks(batch=batch)
         return lines._enqueue_provisioning("activate", batch=batch)
 

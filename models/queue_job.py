@@ -39,6 +39,5 @@ class QueueJob(models.Model):
         string="Telephony Month",
         readonly=True,
         index="btree_not_null",
-        help="The telephony month this job closes (one job per chunk of "
-        "contracts).",
+        help="The telephony month this job closes (one job per chunk of contracts).",
     )

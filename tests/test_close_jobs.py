@@ -242,8 +242,9 @@ class TestInvoicingJobs(BillingFlowCase):
                 raise ValueError("no sales journal")
             return invoice(contract, date_ref=date_ref)
 
-        with trap_jobs() as trap, patch.object(
-            Contract, "_recurring_create_invoice", broken
+        with (
+            trap_jobs() as trap,
+            patch.object(Contract, "_recurring_create_invoice", broken),
         ):
             result = contracts._job_invoice_chunk(date_ref=date(2026, 3, 5))
             self.assertIn("1 contracts failed", result)

@@ -85,9 +85,10 @@ class IspTelephonyBillingWizard(models.TransientModel):
         for wizard in self:
             jobs = Job
             if wizard.state in ("queued", "done") and wizard.billing_month:
+                month = billing.month_start(wizard.billing_month)
                 jobs = Job.search(
                     [
-                        ("isp_billing_month", "=", billing.month_start(wizard.billing_month)),
+                        ("isp_billing_month", "=", month),
                         ("company_id", "=", wizard.company_id.id),
                     ],
                     order="id desc",
@@ -96,8 +97,10 @@ class IspTelephonyBillingWizard(models.TransientModel):
             wizard.job_failed_count = len(jobs.filtered(lambda j: j.state == "failed"))
             wizard.job_waiting_count = len(
                 jobs.filtered(
-                    lambda j: j.state
-                    in ("wait_dependencies", "pending", "enqueued", "started")
+                    lambda j: (
+                        j.state
+                        in ("wait_dependencies", "pending", "enqueued", "started")
+                    )
                 )
             )
 
