@@ -163,6 +163,43 @@ class TestCloseJobs(JobsMixin, BillingFlowCase):
         self.service._job_close_chunk(MARCH, [self.contract.id], self.company.id)
         self.assertAlmostEqual(self.charge_of().amount, 2.68)
 
+    def test_telephony_managers_follow_their_companys_close(self):
+        """A telephony manager (no Job Queue rights) closes a whole company
+        in jobs and reads its jobs on the close; another company's close
+        jobs stay hidden."""
+        self._two_contracts_with_calls()
+        elsewhere = self.env["res.company"].create({"name": "Elsewhere"})
+        foreign = (
+            self.service.with_company(elsewhere)
+            .with_delay()
+            ._job_close_chunk(date(2026, 3, 1), [self.contract.id], elsewhere.id)
+            .db_record()
+        )
+        self.assertEqual(foreign.company_id, elsewhere)
+        self.manager.company_ids |= elsewhere
+        wizard = (
+            self.env["isp.telephony.billing.wizard"]
+            .with_user(self.manager)
+            .create({"billing_month": MARCH})
+        )
+        wizard.action_preview()
+        wizard.action_generate()
+        self.assertEqual(wizard.state, "queued")
+        self.assertEqual(len(wizard.job_ids), 2)
+        self.assertNotIn(foreign, wizard.job_ids)
+        Job = self.env["queue.job"].with_user(self.manager)
+        self.assertEqual(
+            Job.with_context(allowed_company_ids=[self.company.id])
+            .search([("isp_billing_month", "!=", False)])
+            .company_id,
+            self.company,
+        )
+        foreign.sudo().unlink()
+        self.run_jobs()
+        wizard.action_refresh_jobs()
+        self.assertEqual(wizard.state, "done")
+        self.assertEqual(len(self.charge_of() | self.charge_of(self.other)), 2)
+
 
 class TestInvoicingJobs(BillingFlowCase):
     @classmethod
