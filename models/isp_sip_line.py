@@ -795,6 +795,8 @@ class IspSipLine(models.Model):
         ]
         if operations:
             methods = [PROVISIONING_METHODS[op] for op in operations]
+            if "activate" in operations:
+                methods.append("_provision_activate_chunk")
             domain.append(("method_name", "in", methods))
         return self.env["queue.job"].sudo().search(domain)
 

@@ -485,6 +485,11 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         )
         self.assertEqual(batch.job_count, 3)
         self.assertEqual(lines[0].pending_job_count, 1)
+        # The chunk counts as the line's waiting activation (a cancel waits
+        # for it when it runs), but is never cancelled for one line.
+        self.assertEqual(lines[6]._waiting_jobs(["activate"]), jobs[2])
+        self.assertFalse(lines[6]._cancel_waiting_jobs(["activate"]))
+        self.assertEqual(jobs[2].state, "pending")
         # The first chunk: its first line is rejected, the others go through.
         self.server.fail_next(
             422,
