@@ -37,6 +37,7 @@ from . import isp_sip_line_spend
 from . import isp_telephony_spend
 from . import isp_telephony_notice
 from . import contract_contract_billing
+from . import contract_contract_invoice_job
 from . import account_move
 from . import account_move_line
 from . import queue_job

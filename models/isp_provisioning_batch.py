@@ -66,7 +66,11 @@ class IspProvisioningBatch(models.Model):
             batch.job_count = total
             batch.pending_count = waiting
             batch.done_count = mine.get("done", 0)
-            batch.failed_count = mine.get("failed", 0)
+            # Chunk jobs record a line's failure on the line (Error).
+            in_error = batch._jobs().isp_sip_line_ids.filtered(
+                lambda line: line.state == "error"
+            )
+            batch.failed_count = mine.get("failed", 0) + len(in_error)
             batch.progress = 100.0 * (total - waiting) / total if total else 100.0
             if waiting:
                 batch.state = "running"
@@ -88,7 +92,9 @@ class IspProvisioningBatch(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "isp_telephony.action_isp_sip_line"
         )
-        action["domain"] = [("id", "in", self._jobs().isp_sip_line_id.ids)]
+        jobs = self._jobs()
+        lines = jobs.isp_sip_line_id | jobs.isp_sip_line_ids
+        action["domain"] = [("id", "in", lines.ids)]
         action["context"] = {"active_test": False}
         return action
 
@@ -104,7 +110,10 @@ class IspProvisioningBatch(models.Model):
     def action_retry_failed(self):
         """Run the failed jobs again (their lines in error go back to
         Provisioning or are pushed again)."""
-        lines = self._jobs().filtered(lambda j: j.state == "failed").isp_sip_line_id
+        jobs = self._jobs()
+        lines = jobs.filtered(lambda j: j.state == "failed").isp_sip_line_id
+        # Lines of chunk jobs record their own failure (Error).
+        lines |= jobs.isp_sip_line_ids.filtered(lambda line: line.state == "error")
         lines = self.env["isp.sip.line"].browse(lines.ids)
         lines.filtered(lambda line: line.state == "error").action_retry()
         return True

@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import uuid
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
@@ -60,6 +60,17 @@ PLATFORM_FIELDS = {
 }
 # More lines than this activated at once get a batch record with progress.
 BATCH_FROM = 5
+# More lines than this activated at once go to the platform in chunks: one
+# job activates up to _provisioning_chunk_lines() lines of one platform (one
+# dispatch and transaction per chunk instead of per line), each line in a
+# savepoint of its own. Fewer lines keep a job each.
+CHUNK_FROM = 50
+# Lines per chunk job when the system parameter
+# isp_telephony.provisioning_chunk_lines is not set (1: a job per line).
+DEFAULT_CHUNK_LINES = 25
+# A line of a chunk the platform could not take for a moment gets a job of
+# its own, tried again after this many seconds (then the retry pattern).
+CHUNK_RETRY_SECONDS = 60
 # Job method per platform operation (their queue.job.function records, with
 # retry pattern and failure hook, are in data/queue_job_data.xml).
 PROVISIONING_METHODS = {
@@ -429,7 +440,11 @@ class IspSipLine(models.Model):
     def _compute_provisioning_jobs(self):
         jobs = self._waiting_jobs().sorted("id")
         for line in self:
-            mine = jobs.filtered(lambda j, lid=line.id: j.isp_sip_line_id.id == lid)
+            mine = jobs.filtered(
+                lambda j, lid=line.id: (
+                    j.isp_sip_line_id.id == lid or lid in j.isp_sip_line_ids.ids
+                )
+            )
             line.pending_job_count = len(mine)
             retried = mine.filtered(lambda j: j.state == "pending" and j.retry)[-1:]
             line.platform_retry_note = (
@@ -728,12 +743,53 @@ class IspSipLine(models.Model):
             "cancel": self.env._("Cancellation"),
         }
 
+    @api.model
+    def _provisioning_chunk_lines(self):
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("isp_telephony.provisioning_chunk_lines")
+        )
+        try:
+            return max(1, int(value)) if value else DEFAULT_CHUNK_LINES
+        except ValueError:
+            return DEFAULT_CHUNK_LINES
+
+    def _enqueue_activation_chunks(self, batch=None):
+        """Queue the activation of many lines in chunks: per integration, one
+        job per _provisioning_chunk_lines() lines, on the platform's channel
+        (its capacity still bounds the calls in flight). A line's identity is
+        its state: a chunk activates only lines still waiting (Provisioning,
+        no terminal), so a line queued twice is sent once."""
+        size = self._provisioning_chunk_lines()
+        ctx = {"isp_provisioning_batch_id": batch.id if batch else False}
+        jobs = []
+        for integration in self.integration_id:
+            lines = self.filtered(lambda r, i=integration: r.integration_id == i)
+            for start in range(0, len(lines), size):
+                chunk = lines[start : start + size].sorted("id")
+                delayable = chunk.with_context(**ctx).with_delay(
+                    channel=integration._provisioning_channel(),
+                    identity_key=(
+                        f"isp.sip.line({chunk[0].id}-{chunk[-1].id}:{len(chunk)})"
+                        ".activate_chunk"
+                    ),
+                    max_retries=self._provisioning_max_attempts(),
+                    description=self.env._(
+                        "Activation of %(count)s lines on %(platform)s",
+                        count=len(chunk),
+                        platform=integration.name,
+                    ),
+                )
+                jobs.append(delayable._provision_activate_chunk())
+        return jobs
+
     def _provisioning_identity_key(self, operation):
         """One waiting job per line and operation."""
         self.ensure_one()
         return f"isp.sip.line({self.id}).{operation}"
 
-    def _enqueue_provisioning(self, operation, batch=None):
+    def _enqueue_provisioning(self, operation, batch=None, eta=None):
         """Queue ``operation`` for each line: one queue_job job per line, on
         its platform's channel (whose capacity bounds the calls sent to that
         platform at once). A line that already has such a job waiting keeps
@@ -750,6 +806,7 @@ class IspSipLine(models.Model):
                 channel=line.integration_id._provisioning_channel(),
                 identity_key=line._provisioning_identity_key(operation),
                 max_retries=max_attempts,
+                eta=eta,
                 description=self.env._(
                     "%(operation)s of line %(line)s on the platform",
                     operation=labels[operation],
@@ -772,6 +829,9 @@ class IspSipLine(models.Model):
         vals = super()._job_store_values(job)
         if job.method_name in PROVISIONING_METHODS.values():
             vals["isp_sip_line_id"] = self[:1].id
+        if job.method_name == "_provision_activate_chunk":
+            vals["isp_sip_line_ids"] = [Command.set(self.ids)]
+        if "isp_sip_line_id" in vals or "isp_sip_line_ids" in vals:
             vals["isp_provisioning_batch_id"] = (
                 self.env.context.get("isp_provisioning_batch_id") or False
             )
@@ -780,14 +840,23 @@ class IspSipLine(models.Model):
     def _waiting_jobs(self, operations=None, states=WAITING_JOB_STATES):
         """The lines' queue jobs in ``states`` (sudo: queue.job is technical)."""
         ids = [line_id for line_id in self.ids if isinstance(line_id, int)]
-        domain = [("isp_sip_line_id", "in", ids), ("state", "in", states)]
+        domain = [
+            "|",
+            ("isp_sip_line_id", "in", ids),
+            ("isp_sip_line_ids", "in", ids),
+            ("state", "in", states),
+        ]
         if operations:
             methods = [PROVISIONING_METHODS[op] for op in operations]
+            if "activate" in operations:
+                methods.append("_provision_activate_chunk")
             domain.append(("method_name", "in", methods))
         return self.env["queue.job"].sudo().search(domain)
 
     def _cancel_waiting_jobs(self, operations, states=("pending",)):
-        jobs = self._waiting_jobs(operations, states=states)
+        # A chunk job is never cancelled for one of its lines: it skips the
+        # lines no longer waiting.
+        jobs = self._waiting_jobs(operations, states=states).filtered("isp_sip_line_id")
         for job in jobs:
             job._change_job_state(
                 "cancelled", result=self.env._("Superseded by a later operation.")
@@ -893,6 +962,8 @@ class IspSipLine(models.Model):
         lines.sudo().with_context(tracking_disable=True).write(
             {"state": "provisioning", "platform_error": False}
         )
+        if len(lines) > CHUNK_FROM and self._provisioning_chunk_lines() > 1:
+            return lines._enqueue_activation_chunks(batch=batch)
         return lines._enqueue_provisioning("activate", batch=batch)
 
     def _enqueue_resync(self, batch=None):
@@ -963,7 +1034,10 @@ class IspSipLine(models.Model):
                 not r.terminal
                 and (
                     r.state == "draft"
-                    or (r.state == "provisioning" and r not in running.isp_sip_line_id)
+                    or (
+                        r.state == "provisioning"
+                        and r not in running.isp_sip_line_id | running.isp_sip_line_ids
+                    )
                 )
             )
         )
@@ -990,7 +1064,11 @@ class IspSipLine(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "isp_telephony.action_isp_provisioning_queue_job"
         )
-        action["domain"] = [("isp_sip_line_id", "=", self.id)]
+        action["domain"] = [
+            "|",
+            ("isp_sip_line_id", "=", self.id),
+            ("isp_sip_line_ids", "in", self.id),
+        ]
         action["context"] = {}
         return action
 
@@ -1039,6 +1117,45 @@ class IspSipLine(models.Model):
         line._clear_pending()
         line._after_activation()
         return self.env._("Activated: terminal %s", line.terminal)
+
+    def _provision_activate_chunk(self):
+        """Activate a chunk of lines of one platform (queue job): each line
+        in a savepoint of its own, its result or failure recorded on it, and
+        the chunk goes on. A line the platform could not take for a moment
+        (or busy with another operation) gets a job of its own, tried again
+        later with the retry pattern; a rejection puts it in Error at once."""
+        done, failed, later = 0, 0, 0
+        for line in self.exists():
+            try:
+                with self.env.cr.savepoint():
+                    line._provision_activate()
+                    self.env.flush_all()
+                done += 1
+            except RetryableJobError:
+                self.env.invalidate_all()
+                line._enqueue_provisioning("activate", eta=CHUNK_RETRY_SECONDS)
+                later += 1
+            except Exception as error:  # noqa: BLE001 - recorded on the line
+                self.env.invalidate_all()
+                message = error.args[0] if error.args else type(error).__name__
+                line._on_job_failed("activate", message)
+                failed += 1
+        return self.env._(
+            "%(done)s lines done, %(failed)s in error, %(later)s tried again later.",
+            done=done,
+            failed=failed,
+            later=later,
+        )
+
+    def _on_activate_chunk_job_failed(
+        self, exc_info=None, exc_name=None, exc_message=None
+    ):
+        """A chunk job failed as a whole: its lines still waiting go to
+        Error with the message (Retry on the line sends them again)."""
+        waiting = self.exists().filtered(
+            lambda r: r.state == "provisioning" and not r.terminal
+        )
+        waiting._on_job_failed("activate", exc_message or exc_name)
 
     def _provision_update(self):
         """Push the line's changed fields to its platform (queue job)."""

@@ -17,18 +17,28 @@ from datetime import date
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.queue_job.exception import RetryableJobError
+
 from ..tools import billing
 from .isp_telephony_rating import copy_rows
 
 _logger = logging.getLogger(__name__)
 
-# Contracts closed per committed chunk by the scheduled run (a later step
-# runs each chunk as a queue job: _close_month takes any chunk).
+# Contracts closed per chunk: by the scheduled run and by a close of a whole
+# company, each chunk is one queue job (_close_month takes any chunk). The
+# system parameter isp_telephony.close_chunk_contracts overrides it.
 CRON_CHUNK_CONTRACTS = 500
 # First key of the transaction-level advisory lock a close takes per
 # company (the second key is the company id): two closes of one company
-# never run at once; the second is refused with a message.
+# never run at once; the second is refused with a message. Chunk jobs take
+# it shared, so the chunks of one company run side by side, and lock their
+# own contracts (CONTRACT_CLOSE_LOCK, contract id) exclusively.
 CLOSE_LOCK = 0x15B1C105
+CONTRACT_CLOSE_LOCK = 0x15B1C106
+# The channel of the close's jobs (its capacity: the root's, the workers').
+CLOSE_CHANNEL = "root.telephony_close"
+# A chunk job that finds its contracts being closed waits this long.
+CLOSE_BUSY_RETRY_SECONDS = 30
 # Statuses a CDR must have to be charged; unrated and no_rate block the
 # contract (never a silent zero).
 BILLABLE = ("rated", "free")
@@ -137,6 +147,10 @@ SELECT charge_id, bucket_id, sum(franchise_seconds)
   FROM isp_cdr WHERE charge_id = ANY(%s) AND bucket_id IS NOT NULL
  GROUP BY 1, 2
 """
+
+
+class CloseBusyError(UserError):
+    """Another close of the same company or contracts is running."""
 
 
 class IspTelephonyBilling(models.AbstractModel):
@@ -322,15 +336,29 @@ class IspTelephonyBilling(models.AbstractModel):
     # Closing the month
 
     def _lock_close(self, company_ids):
-        """Take the close lock of each company (see CLOSE_LOCK), or refuse."""
+        """Take the close lock of each company (see CLOSE_LOCK), or refuse.
+        A chunk job (context ``isp_close_chunk``: its contract ids) shares
+        the company lock with the other chunks and locks its contracts."""
         cr = self.env.cr
+        chunk = self.env.context.get("isp_close_chunk")
+        query = (
+            "SELECT pg_try_advisory_xact_lock_shared(%s, %s)"
+            if chunk
+            else "SELECT pg_try_advisory_xact_lock(%s, %s)"
+        )
         for company_id in sorted(company_ids):
-            cr.execute(
-                "SELECT pg_try_advisory_xact_lock(%s, %s)", (CLOSE_LOCK, company_id)
-            )
-            if not cr.fetchone()[0]:
+            cr.execute(query, (CLOSE_LOCK, company_id))
+            locked = cr.fetchone()[0]
+            if locked and chunk:
+                cr.execute(
+                    """SELECT bool_and(pg_try_advisory_xact_lock(%s, c))
+                         FROM unnest(%s::int[]) AS c""",
+                    (CONTRACT_CLOSE_LOCK, sorted(chunk)),
+                )
+                locked = cr.fetchone()[0] is not False
+            if not locked:
                 company = self.env["res.company"].sudo().browse(company_id)
-                raise UserError(
+                raise CloseBusyError(
                     self.env._(
                         "Another telephony close of %s is running: try again when "
                         "it has finished.",
@@ -520,7 +548,9 @@ class IspTelephonyBilling(models.AbstractModel):
     @api.model
     def _cron_monthly_billing(self, commit=False):
         """Close the current month from the 26th on (every due day, 1-25,
-        has passed: each cycle of the month is closed), else the previous one."""
+        has passed: each cycle of the month is closed), else the previous one:
+        one queue job per chunk of each company's contracts (see
+        _enqueue_close). ``commit`` is kept for callers of the old signature."""
         today = fields.Date.context_today(self)
         month = billing.month_start(today)
         if today.day < 26:
@@ -531,25 +561,132 @@ class IspTelephonyBilling(models.AbstractModel):
             " WHERE billing_plan_id IS NOT NULL"
         )
         company_ids = [row[0] for row in self.env.cr.fetchall()]
+        jobs = []
         for company in self.env["res.company"].browse(company_ids):
-            self.with_company(company)._close_in_chunks(month, company, commit)
+            jobs += self.with_company(company)._enqueue_close(month, company)
+        return jobs
+
+    @api.model
+    def _close_chunk_size(self):
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("isp_telephony.close_chunk_contracts")
+        )
+        try:
+            return max(1, int(value)) if value else CRON_CHUNK_CONTRACTS
+        except ValueError:
+            return CRON_CHUNK_CONTRACTS
+
+    @api.model
+    def _close_chunks(self, company, contract_ids=None):
+        """``company``'s contracts with a telephony plan (among
+        ``contract_ids`` when given), in chunks of _close_chunk_size()."""
+        self.env.flush_all()
+        query = """SELECT DISTINCT contract_id FROM isp_sip_line
+                    WHERE billing_plan_id IS NOT NULL AND contract_id IS NOT NULL
+                      AND company_id = %s"""
+        params = [company.id]
+        if contract_ids is not None:
+            query += " AND contract_id = ANY(%s)"
+            params.append(list(contract_ids))
+        self.env.cr.execute(query + " ORDER BY contract_id", params)
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        size = self._close_chunk_size()
+        return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+    @api.model
+    def _close_identity_key(self, month, company, chunk):
+        """One waiting job per (company, month, chunk of contracts)."""
+        return (
+            f"isp.telephony.billing.close({company.id},{month.isoformat()},"
+            f"{chunk[0]}-{chunk[-1]}:{len(chunk)})"
+        )
+
+    @api.model
+    def _enqueue_close(self, month, company, contract_ids=None):
+        """Queue the close of ``month`` for ``company``: one job per chunk of
+        contracts, stored in this transaction and run after it commits, by
+        any worker of any machine (channel root.telephony_close). A chunk
+        already waiting keeps its job (identity key); a chunk that fails
+        fails alone and is requeued alone (Jobs, or the close's form).
+        Returns the jobs."""
+        month = billing.month_start(month)
+        jobs = []
+        for chunk in self._close_chunks(company, contract_ids):
+            delayable = self.with_company(company).with_delay(
+                channel=CLOSE_CHANNEL,
+                identity_key=self._close_identity_key(month, company, chunk),
+                description=self.env._(
+                    "Close telephony month %(month)s of %(company)s: "
+                    "%(count)s contracts (%(first)s to %(last)s)",
+                    month=month.strftime("%m/%Y"),
+                    company=company.name,
+                    count=len(chunk),
+                    first=chunk[0],
+                    last=chunk[-1],
+                ),
+            )
+            jobs.append(delayable._job_close_chunk(month, chunk, company.id))
+        return jobs
+
+    def _job_store_values(self, job):
+        """A close job records its month (the close's form and the Jobs
+        list find the month's jobs by it)."""
+        vals = super()._job_store_values(job)
+        if job.method_name == "_job_close_chunk" and job.args:
+            vals["isp_billing_month"] = job.args[0]
+        return vals
+
+    @api.model
+    def _job_close_chunk(self, month, contract_ids, company_id):
+        """Queue job: close ``month`` for one chunk of contracts of a
+        company. Other chunks of the company run at the same time; a close
+        already working on these contracts makes it wait (not an attempt);
+        any other error fails this chunk alone, rolled back."""
+        company = self.env["res.company"].browse(company_id).exists()
+        if not company:
+            return self.env._("Nothing to do: the company no longer exists.")
+        service = self.with_company(company).with_context(
+            isp_close_chunk=list(contract_ids)
+        )
+        try:
+            result = service._close_chunk(month, contract_ids, company)
+        except CloseBusyError as error:
+            raise RetryableJobError(
+                error.args[0], seconds=CLOSE_BUSY_RETRY_SECONDS, ignore_retry=True
+            ) from error
+        return self.env._(
+            "%(charges)s charges, %(cdrs)s calls charged, %(invoices)s separate "
+            "invoices, %(skipped)s contracts skipped.",
+            charges=len(result["charges"]),
+            cdrs=result["cdrs"],
+            invoices=len(result["invoices"]),
+            skipped=len(result["skipped"]),
+        )
+
+    @api.model
+    def _close_chunk(self, month, chunk, company):
+        """Close ``month`` for one chunk of contracts (the unit a close job
+        runs); the contracts skipped are logged with their reason."""
+        result = self._close_month(month, chunk, company)
+        for contract_id, reason in result["skipped"].items():
+            _logger.warning(
+                "telephony close %s: contract %s skipped: %s",
+                month,
+                contract_id,
+                reason,
+            )
+        return result
 
     @api.model
     def _close_in_chunks(self, month, company, commit=False):
-        """Close ``company``'s month ``CRON_CHUNK_CONTRACTS`` contracts at a
-        time, committing after each chunk with ``commit`` (the scheduled
-        action passes it): a run over thousands of contracts never holds one
-        long transaction; a chunk that fails is rolled back and logged, the
-        others go on; running it again closes the rest (a charged call is
-        never charged twice)."""
-        self.env.flush_all()
-        self.env.cr.execute(
-            """SELECT DISTINCT contract_id FROM isp_sip_line
-                WHERE billing_plan_id IS NOT NULL AND contract_id IS NOT NULL
-                  AND company_id = %s ORDER BY contract_id""",
-            (company.id,),
-        )
-        contract_ids = [row[0] for row in self.env.cr.fetchall()]
+        """Close ``company``'s month a chunk of contracts at a time in this
+        process (the jobs of _enqueue_close do the same, a job per chunk),
+        committing after each chunk with ``commit``: a run over thousands of
+        contracts never holds one long transaction; a chunk that fails is
+        rolled back and logged, the others go on; running it again closes
+        the rest (a charged call is never charged twice)."""
         totals = {
             "charges": 0,
             "cdrs": 0,
@@ -558,10 +695,9 @@ class IspTelephonyBilling(models.AbstractModel):
             "failed": 0,
             "timings": {},
         }
-        for start in range(0, len(contract_ids), CRON_CHUNK_CONTRACTS):
-            chunk = contract_ids[start : start + CRON_CHUNK_CONTRACTS]
+        for chunk in self._close_chunks(company):
             try:
-                result = self._close_month(month, chunk, company)
+                result = self._close_chunk(month, chunk, company)
             except Exception:
                 if not commit:
                     raise
@@ -583,13 +719,6 @@ class IspTelephonyBilling(models.AbstractModel):
             totals["cdrs"] += result["cdrs"]
             totals["invoices"] += len(result["invoices"])
             totals["skipped"] += len(result["skipped"])
-            for contract_id, reason in result["skipped"].items():
-                _logger.warning(
-                    "telephony close %s: contract %s skipped: %s",
-                    month,
-                    contract_id,
-                    reason,
-                )
             if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             self.env.invalidate_all()

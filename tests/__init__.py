@@ -41,6 +41,7 @@ from . import test_cdr_parser
 from . import test_cdr_references
 from . import test_cdr_safe_numbers
 from . import test_click_to_dial
+from . import test_close_jobs
 from . import test_connection_check
 from . import test_contract_blocking
 from . import test_contract_compat

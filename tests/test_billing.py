@@ -19,6 +19,7 @@ from odoo.tools.safe_eval import time as safe_time
 from ..models import isp_telephony_billing
 from ..report import call_statement
 from .billing_common import LOCAL, MARCH, MOBILE, USA, BillingCase
+from .jobs_common import trap_jobs
 
 
 def insert_calls(case, count):
@@ -198,12 +199,15 @@ class TestCloseMonth(BillingFlowCase):
         service = self.env["isp.telephony.billing"]
         # Before the 26th the previous month (February) is closed: our calls
         # belong to the cycle that resets in March.
-        with freeze_time("2026-03-20"):
+        # The cron queues the close (one job per chunk of contracts).
+        with freeze_time("2026-03-20"), trap_jobs() as trap:
             service._cron_monthly_billing()
+            trap.perform_enqueued_jobs()
         self.assertFalse(self.charge_of())
         # From the 26th every due day (1-25) of March has passed.
-        with freeze_time("2026-03-26"):
+        with freeze_time("2026-03-26"), trap_jobs() as trap:
             service._cron_monthly_billing()
+            trap.perform_enqueued_jobs()
         self.assertAlmostEqual(self.charge_of().amount, 2.68)
 
     def test_scheduled_close_in_chunks(self):

@@ -1,9 +1,12 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from unittest.mock import patch
+
 from odoo import Command, fields
 from odoo.exceptions import UserError
 
 from ..gateways.base import GatewayConfig, gateway_class
+from ..models import isp_sip_line
 from .jobs_common import trap_jobs
 from .provisioning_common import SummitLoopbackCase
 
@@ -456,6 +459,69 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         self.assertEqual(len(self.server.lines), 8)
         domain = batch.action_open_lines()["domain"]
         self.assertEqual(sorted(domain[0][2]), sorted(lines.ids))
+
+    def test_many_lines_activate_in_chunk_jobs(self):
+        """Beyond CHUNK_FROM lines a job activates a chunk of one platform's
+        lines; a rejected line goes to Error on its own, a line the platform
+        could not take for a moment gets a job of its own, the rest of the
+        chunk is activated."""
+        self.env["ir.config_parameter"].sudo().set_param(
+            "isp_telephony.provisioning_chunk_lines", "3"
+        )
+        contracts = self.env["contract.contract"]
+        lines = self.env["isp.sip.line"]
+        for i in range(7):
+            contract = self.make_contract(self.partner, name=f"Contract {i}")
+            contracts |= contract
+            lines |= self.make_line(f"+5531350001{i:02d}", contract=contract)
+        with patch.object(isp_sip_line, "CHUNK_FROM", 5):
+            action = contracts.action_activate_sip_lines()
+        batch = self.env["isp.provisioning.batch"].browse(action["res_id"])
+        jobs = self.created_jobs(method="_provision_activate_chunk")
+        self.assertEqual([len(job.isp_sip_line_ids) for job in jobs], [3, 3, 1])
+        self.assertEqual(jobs.isp_sip_line_ids, lines)
+        self.assertEqual(
+            set(jobs.mapped("channel")), {self.integration._provisioning_channel()}
+        )
+        self.assertEqual(batch.job_count, 3)
+        self.assertEqual(lines[0].pending_job_count, 1)
+        # The chunk counts as the line's waiting activation (a cancel waits
+        # for it when it runs), but is never cancelled for one line.
+        self.assertEqual(lines[6]._waiting_jobs(["activate"]), jobs[2])
+        self.assertFalse(lines[6]._cancel_waiting_jobs(["activate"]))
+        self.assertEqual(jobs[2].state, "pending")
+        # The first chunk: its first line is rejected, the others go through.
+        self.server.fail_next(
+            422,
+            {"error": {"code": "invalid", "message": "Plano RES100 esgotado"}},
+            method="POST",
+        )
+        self.run_jobs(limit=1)
+        self.assertEqual(lines[0].state, "error")
+        self.assertIn("Plano RES100 esgotado", lines[0].platform_error)
+        self.assertEqual(set(lines[1:3].mapped("state")), {"active"})
+        self.assertIn("1 in error", jobs[0].result)
+        # The second chunk: its first line meets a 503 (the gateway's three
+        # quick tries): it gets a job of its own, tried again later.
+        self.server.fail_next(503, times=3, method="POST")
+        self.run_jobs()
+        self.assertEqual(set(lines[4:].mapped("state")), {"active"})
+        self.assertEqual(set(jobs.mapped("state")), {"done"})
+        retried = lines[3].job_ids
+        self.assertEqual(lines[3].state, "provisioning")
+        self.assertEqual((len(retried), retried.state), (1, "pending"))
+        self.assertTrue(retried.eta)
+        self.run_jobs(later=True)
+        self.assertEqual(lines[3].state, "active")
+        batch.invalidate_recordset()
+        self.assertEqual((batch.failed_count, batch.state), (1, "failed"))
+        batch.action_retry_failed()
+        self.run_jobs()
+        self.assertEqual(set(lines.mapped("state")), {"active"})
+        self.assertEqual(len(self.server.lines), 7)
+        self.assertEqual(
+            sorted(batch.action_open_lines()["domain"][0][2]), sorted(lines.ids)
+        )
 
     def test_cancel_while_activation_waits_calls_nobody(self):
         line = self.make_line()

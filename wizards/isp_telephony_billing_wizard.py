@@ -28,7 +28,12 @@ class IspTelephonyBillingWizard(models.TransientModel):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     state = fields.Selection(
-        [("draft", "Choose"), ("preview", "Preview"), ("done", "Closed")],
+        [
+            ("draft", "Choose"),
+            ("preview", "Preview"),
+            ("queued", "Closing"),
+            ("done", "Closed"),
+        ],
         default="draft",
         required=True,
     )
@@ -46,6 +51,16 @@ class IspTelephonyBillingWizard(models.TransientModel):
         "isp.telephony.charge", string="Charges", readonly=True
     )
     result = fields.Text(readonly=True)
+    job_ids = fields.Many2many(
+        "queue.job",
+        string="Close Jobs",
+        compute="_compute_job_ids",
+        help="The background jobs closing this month for the company, one per "
+        "chunk of contracts: a failed chunk shows its error here and is "
+        "requeued alone.",
+    )
+    job_failed_count = fields.Integer(compute="_compute_job_ids")
+    job_waiting_count = fields.Integer(compute="_compute_job_ids")
     empty_reason = fields.Text(readonly=True, help="Why the preview lists no contract.")
 
     @api.depends("billing_month")
@@ -62,6 +77,31 @@ class IspTelephonyBillingWizard(models.TransientModel):
             wizard.total_amount = sum(wizard.line_ids.mapped("amount"))
             wizard.blocked_count = len(
                 wizard.line_ids.filtered(lambda line: line.status == "blocked")
+            )
+
+    @api.depends("billing_month", "company_id", "state")
+    def _compute_job_ids(self):
+        Job = self.env["queue.job"]
+        for wizard in self:
+            jobs = Job
+            if wizard.state in ("queued", "done") and wizard.billing_month:
+                month = billing.month_start(wizard.billing_month)
+                jobs = Job.search(
+                    [
+                        ("isp_billing_month", "=", month),
+                        ("company_id", "=", wizard.company_id.id),
+                    ],
+                    order="id desc",
+                )
+            wizard.job_ids = jobs
+            wizard.job_failed_count = len(jobs.filtered(lambda j: j.state == "failed"))
+            wizard.job_waiting_count = len(
+                jobs.filtered(
+                    lambda j: (
+                        j.state
+                        in ("wait_dependencies", "pending", "enqueued", "started")
+                    )
+                )
             )
 
     def _contract_filter(self):
@@ -171,10 +211,14 @@ class IspTelephonyBillingWizard(models.TransientModel):
 
     def action_generate(self):
         """Close the month: record the charges (and the separate invoices of
-        charges that cannot wait for the contract's invoice)."""
+        charges that cannot wait for the contract's invoice). A close of more
+        contracts than one chunk runs in the background, a job per chunk."""
         self.ensure_one()
         service = self.env["isp.telephony.billing"].with_company(self.company_id)
         month = service._check_month(self.billing_month)
+        chunks = service._close_chunks(self.company_id, self._contract_filter())
+        if len(chunks) > 1:
+            return self._generate_in_jobs(service, month, chunks)
         result = service._close_month(month, self._contract_filter(), self.company_id)
         charges = result["charges"]
         contracts = self.env["contract.contract"].browse(list(result["skipped"]))
@@ -205,6 +249,50 @@ class IspTelephonyBillingWizard(models.TransientModel):
             }
         )
         return self._reopen()
+
+    def _generate_in_jobs(self, service, month, chunks):
+        jobs = service._enqueue_close(month, self.company_id, self._contract_filter())
+        self.write(
+            {
+                "state": "queued",
+                "billing_month": month,
+                "result": self.env._(
+                    "The close of %(contracts)s contracts runs in the background: "
+                    "%(jobs)s jobs of up to %(size)s contracts each, on every "
+                    "worker. Refresh to follow them; a failed chunk is rolled "
+                    "back alone and can be requeued.",
+                    contracts=sum(len(chunk) for chunk in chunks),
+                    jobs=len(jobs),
+                    size=len(chunks[0]),
+                ),
+            }
+        )
+        return self._reopen()
+
+    def action_refresh_jobs(self):
+        """Reopen the close; Closed once no job of it waits or runs."""
+        self.ensure_one()
+        if self.state == "queued" and not self.job_waiting_count:
+            self.state = "done"
+        return self._reopen()
+
+    def action_requeue_failed(self):
+        """Run the failed chunks again (each alone)."""
+        self.ensure_one()
+        failed = self.job_ids.filtered(lambda j: j.state == "failed")
+        if failed:
+            failed.sudo().requeue()
+            self.state = "queued"
+        return self._reopen()
+
+    def action_view_jobs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "isp_telephony.action_isp_close_queue_job"
+        )
+        action["domain"] = [("id", "in", self.job_ids.ids)]
+        action["context"] = {}
+        return action
 
     def action_view_charges(self):
         self.ensure_one()

@@ -168,7 +168,8 @@ class _ClientError(Exception):
 class SummitServer:
     """See the module docstring."""
 
-    def __init__(self, username="summit", password="summit", page_size=50):
+    def __init__(self, username="summit", password="summit", page_size=50, port=0):
+        self.port = port  # 0: an ephemeral port
         self.username = username
         self.password = password
         self.page_size = page_size
@@ -180,7 +181,7 @@ class SummitServer:
     # Life cycle --------------------------------------------------------
     def start(self):
         handler = type("Handler", (_Handler,), {"summit": self})
-        self._httpd = _HTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = _HTTPServer(("127.0.0.1", self.port), handler)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
