@@ -124,9 +124,11 @@ def populate_cdrs(env, contract_ids, plan, cdrs):
                       AND company_id = %s)
         INSERT INTO isp_sip_line (contract_id, partner_id, company_id, uuid,
                state, billing_plan_id, integration_id, bid_type,
-               caller_id_number_id, caller_id_e164, due_day, call_limit, active)
+               caller_id_number_id, caller_id_e164, due_day, call_limit, active,
+               credit_state, line_status)
         SELECT k.id, k.partner_id, k.company_id, md5(random()::text || k.id),
-               'active', %s, %s, 'terminal', p.id, p.e164, 1 + k.n %% 25, 2, true
+               'active', %s, %s, 'terminal', p.id, p.e164, 1 + k.n %% 25, 2, true,
+               'none', 'active'
           FROM k JOIN p ON p.n = k.n
         RETURNING id
         """,

@@ -46,11 +46,14 @@ RATING_FNAMES = [
 
 # Results go to a temporary table first (no index, no foreign key: cheap
 # inserts), then one UPDATE joins it to isp_cdr: one pass over the table
-# instead of one per batch.
-_CREATE_TEMP = """
+# instead of one per batch. ``ln`` (line), ``bs`` (billable seconds) and
+# ``ch`` (the rating changed) serve the month's close, which keeps every
+# result and writes each call once, rating and charge together
+# (isp_telephony_billing.py).
+CREATE_RESULTS = """
 CREATE TEMP TABLE IF NOT EXISTS isp_cdr_rating_result (
     id int, st varchar, pl int, dc varchar, ra int, bu int, cy date, rs int,
-    fs int, es int, cu int, cm bigint, dg int
+    fs int, es int, cu int, cm bigint, dg int, ln int, bs int, ch boolean
 ) ON COMMIT DROP;
 TRUNCATE isp_cdr_rating_result;
 """
@@ -91,15 +94,19 @@ def copy_rows(cr, statement, rows):
 
 
 class _Writer:
-    """Collects changed results and writes them back in one UPDATE."""
+    """Collects changed results and writes them back in one UPDATE; with
+    ``keep``, collects every result (``ch`` says which changed) and leaves
+    them in the temporary table for the caller (the month's close)."""
 
-    def __init__(self, cr):
+    def __init__(self, cr, keep=False):
         self.cr = cr
+        self.keep = keep
         self.rows = []
         self.count = 0
-        cr.execute(_CREATE_TEMP)
+        self.changed = 0
+        cr.execute(CREATE_RESULTS)
 
-    def add(self, plan_id, currency_id, cycle, result, current):
+    def add(self, plan_id, currency_id, cycle, result, current, line_id, billsec):
         signature = (
             result.status,
             plan_id,
@@ -112,8 +119,10 @@ class _Writer:
             result.excess_seconds,
             result.charge_minor * 10 ** (6 - result.currency_digits),
         )
-        if signature == current:
+        changed = signature != current
+        if not changed and not self.keep:
             return
+        self.changed += changed
         self.rows.append(
             (
                 result.call_id,
@@ -129,6 +138,9 @@ class _Writer:
                 currency_id,
                 result.charge_minor,
                 result.currency_digits,
+                line_id,
+                billsec,
+                "t" if changed else "f",
             )
         )
         if len(self.rows) >= WRITE_CHUNK:
@@ -142,6 +154,10 @@ class _Writer:
 
     def finish(self):
         self.flush()
+        if self.keep:
+            if self.count:
+                self.cr.execute("ANALYZE isp_cdr_rating_result")
+            return
         if self.count:
             self.cr.execute("ANALYZE isp_cdr_rating_result")
             self.cr.execute(_UPDATE)
@@ -153,7 +169,7 @@ class IspTelephonyRating(models.AbstractModel):
     _description = "Telephony Rating Service"
 
     @api.model
-    def _rate_lines(self, line_ids, bounds=None, only_unrated=False):
+    def _rate_lines(self, line_ids, bounds=None, only_unrated=False, keep=False):
         """Rate the unbilled CDRs of ``line_ids``, whole cycles at a time.
 
         ``bounds``: optional ``{line_id: (start_utc, end_utc)}`` to rate one
@@ -162,6 +178,9 @@ class IspTelephonyRating(models.AbstractModel):
         franchise they used is taken off their cycle's buckets first, so the
         unbilled calls consume what is left, in connect-time order.
         ``only_unrated``: only cycles holding a CDR never rated (the cron).
+        ``keep`` (the month's close): nothing is written; every unbilled
+        call's result stays in the temporary table isp_cdr_rating_result
+        (see CREATE_RESULTS) for the caller's one UPDATE.
         Returns the number of CDRs whose rating changed.
         """
         if not line_ids:
@@ -193,7 +212,7 @@ class IspTelephonyRating(models.AbstractModel):
         companies = {row[4] for row in lines}
         zones = self._company_zones(companies)
         on_net = self._on_net_numbers(companies)
-        writer = _Writer(cr)
+        writer = _Writer(cr, keep=keep)
         for start in range(0, len(lines), LINE_CHUNK):
             chunk = lines[start : start + LINE_CHUNK]
             rows_by_line = self._fetch_cdrs(chunk, bounds)
@@ -204,6 +223,7 @@ class IspTelephonyRating(models.AbstractModel):
                 plan, currency_id = plans[plan_id]
                 self._rate_line(
                     writer,
+                    line_id,
                     rows,
                     plan,
                     currency_id,
@@ -216,11 +236,12 @@ class IspTelephonyRating(models.AbstractModel):
                 )
         writer.finish()
         self.env["isp.cdr"].invalidate_model(RATING_FNAMES)
-        return writer.count
+        return writer.changed
 
     def _rate_line(
         self,
         writer,
+        line_id,
         rows,
         plan,
         currency_id,
@@ -234,6 +255,7 @@ class IspTelephonyRating(models.AbstractModel):
         calls = []
         billed = {}
         current = {}
+        billsecs = {}
         internal = set()
         Call = rating.Call
         for row in rows:
@@ -257,6 +279,7 @@ class IspTelephonyRating(models.AbstractModel):
                 billed[cdr_id] = (row[8], row[9] or 0)
             else:
                 current[cdr_id] = row[10:20]
+                billsecs[cdr_id] = billsec or 0
         if internal:
             on_net = on_net | internal
         for key, cycle_calls in rating.group_by_cycle(calls, due_day, tz_name).items():
@@ -285,7 +308,15 @@ class IspTelephonyRating(models.AbstractModel):
                     ),
                 )
             for result in rating.rate_calls(cycle_plan, todo, area, country, on_net):
-                writer.add(plan.id, currency_id, key, result, current[result.call_id])
+                writer.add(
+                    plan.id,
+                    currency_id,
+                    key,
+                    result,
+                    current[result.call_id],
+                    line_id,
+                    billsecs[result.call_id],
+                )
 
     def _fetch_cdrs(self, chunk, bounds):
         """``{line_id: [row]}``: (id, direction, dnis_e164, dnis, connect_time,
