@@ -202,7 +202,9 @@ class IspCdr(models.Model):
     # filters), (line, connect time) for a line's calls, its cycles (rating,
     # billing) and a contract's calls (through its lines), and a BRIN index
     # on the import run (a run's calls are written together, so the index
-    # costs next to nothing). Numbers are searched by scanning.
+    # costs next to nothing), and (line, connect time) of the calls not yet
+    # charged (partial: the month's close and its second run, see init).
+    # Numbers are searched by scanning.
     # The single-column time index is on the start (detect time) since the
     # list sorts and filters by it: unanswered calls have no connect time.
     _OBSOLETE_INDEXES = (
