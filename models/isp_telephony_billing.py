@@ -19,6 +19,7 @@ from odoo.exceptions import UserError
 
 from ..tools import billing
 from . import isp_telephony_rating as rating_service
+from .isp_telephony_charge import CHARGE_CALLS
 from .isp_telephony_rating import copy_rows
 
 _logger = logging.getLogger(__name__)
@@ -117,7 +118,8 @@ UPDATE isp_cdr c
    AND c.rating_status IN ('rated', 'free')
 """
 # A charge is the sum of its calls, by construction.
-_TOTALS = """
+_TOTALS = (
+    """
 UPDATE isp_telephony_charge ch
    SET calls = s.calls, billsec = s.billsec,
        franchise_seconds = s.franchise, excess_seconds = s.excess,
@@ -130,14 +132,21 @@ UPDATE isp_telephony_charge ch
                COALESCE(sum(excess_seconds), 0) AS excess,
                COALESCE(sum(charge), 0) AS amount,
                count(DISTINCT line_id) AS line_count
-          FROM isp_cdr WHERE charge_id = ANY(%s) GROUP BY charge_id) s
+          FROM isp_cdr WHERE id IN ("""
+    + CHARGE_CALLS
+    + """) GROUP BY charge_id) s
  WHERE ch.id = s.charge_id AND ch.state IN ('to_invoice', 'included')
 """
-_CHARGE_FRANCHISE = """
+)
+_CHARGE_FRANCHISE = (
+    """
 SELECT charge_id, bucket_id, sum(franchise_seconds)
-  FROM isp_cdr WHERE charge_id = ANY(%s) AND bucket_id IS NOT NULL
+  FROM isp_cdr WHERE bucket_id IS NOT NULL AND id IN ("""
+    + CHARGE_CALLS
+    + """)
  GROUP BY 1, 2
 """
+)
 
 # The close writes each call once. The rater leaves the result of every
 # call not yet charged in the temporary table isp_cdr_rating_result
@@ -515,8 +524,8 @@ class IspTelephonyBilling(models.AbstractModel):
         per contract: ``{contract_id: summary}`` as ``_summaries``."""
         cr = self.env.cr
         self._load_cycles(cycles)
-        # Only cycles holding calls not yet charged (a probe of the partial
-        # index isp_cdr_uncharged_index): a second close rates nothing.
+        # Only cycles holding calls not yet charged (the (line, connect
+        # time) index, filtered on charge_id): a second close rates nothing.
         cr.execute(_LINES_TO_RATE)
         todo = [row[0] for row in cr.fetchall()]
         if not todo:

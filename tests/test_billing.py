@@ -87,6 +87,10 @@ class TestCloseMonth(BillingFlowCase):
         self.assertEqual(charge.line_count, 1)
         self.assertEqual(len(charge.cdr_ids), 4)
         self.assertTrue(all(charge.cdr_ids.mapped("billed")))
+        # The charge's Calls button (found through line and connect time,
+        # charge_id being unindexed) lists exactly those calls.
+        action = charge.action_view_calls()
+        self.assertEqual(self.env["isp.cdr"].search(action["domain"]), charge.cdr_ids)
         self.assertEqual(result["cdrs"], 4)
         # The contract's invoice carries it: no invoice made by the close.
         self.assertFalse(result["invoices"])
