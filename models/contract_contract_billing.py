@@ -59,12 +59,17 @@ class ContractContract(models.Model):
         """OCA's Invoices button: also the invoices of the contract's
         telephony charges (a contract without lines of its own)."""
         invoices = super()._get_related_invoices()
-        charges = (
-            self.env["isp.telephony.charge"]
-            .sudo()
-            .search([("contract_id", "=", self.id), ("invoice_id", "!=", False)])
+        # One indexed SQL probe: OCA calls this per contract and per invoice
+        # it creates (origin message, followers), so an ORM search here was
+        # a visible share of the contract invoicing.
+        self.env["isp.telephony.charge"].flush_model(["contract_id", "invoice_id"])
+        self.env.cr.execute(
+            "SELECT DISTINCT invoice_id FROM isp_telephony_charge"
+            " WHERE contract_id = %s AND invoice_id IS NOT NULL",
+            [self.id],
         )
-        return invoices | charges.invoice_id
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        return invoices | invoices.browse(ids)
 
     def action_view_telephony_charges(self):
         self.ensure_one()

@@ -124,7 +124,6 @@ class IspCdr(models.Model):
         "isp.telephony.charge",
         string="Telephony Charge",
         readonly=True,
-        index="btree_not_null",
         ondelete="set null",
         copy=False,
     )
@@ -202,7 +201,11 @@ class IspCdr(models.Model):
     # filters), (line, connect time) for a line's calls, its cycles (rating,
     # billing) and a contract's calls (through its lines), and a BRIN index
     # on the import run (a run's calls are written together, so the index
-    # costs next to nothing). Numbers are searched by scanning.
+    # costs next to nothing). Numbers are searched by scanning. No index
+    # involves charge_id: the month's close writes it (with the rating) on
+    # every call, and with no indexed column changed that write is a HOT
+    # update (no index entry, docs/billing.md, Speed); a charge's calls are
+    # found through (line, connect time), see CHARGE_CALLS.
     # The single-column time index is on the start (detect time) since the
     # list sorts and filters by it: unanswered calls have no connect time.
     def init(self):

@@ -17,6 +17,7 @@ from odoo.tools.float_utils import float_round
 
 from odoo.addons.base.models.res_lang import intersperse
 
+from ..models.isp_telephony_charge import CHARGE_CALLS
 from ..tools import billing, phone
 
 # Itemised calls per printed page. Each page gets its own table with its
@@ -134,7 +135,9 @@ class ReportCallStatement(models.AbstractModel):
         self.env.flush_all()
         self.env.cr.execute(
             _CALLS.replace("c.invoice_id", "c.charge_id")
-            + " WHERE c.charge_id = ANY(%s) ORDER BY c.connect_time, c.id",
+            + " WHERE c.id IN ("
+            + CHARGE_CALLS
+            + ") ORDER BY c.connect_time, c.id",
             [list(charge_ids)],
         )
         by_charge = {}

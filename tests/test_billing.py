@@ -18,7 +18,7 @@ from odoo.tools.safe_eval import time as safe_time
 
 from ..models import isp_telephony_billing
 from ..report import call_statement
-from .billing_common import LOCAL, MARCH, MOBILE, USA, BillingCase
+from .billing_common import LOCAL, MARCH, MOBILE, NATIONAL, USA, BillingCase
 from .jobs_common import trap_jobs
 
 
@@ -88,6 +88,10 @@ class TestCloseMonth(BillingFlowCase):
         self.assertEqual(charge.line_count, 1)
         self.assertEqual(len(charge.cdr_ids), 4)
         self.assertTrue(all(charge.cdr_ids.mapped("billed")))
+        # The charge's Calls button (found through line and connect time,
+        # charge_id being unindexed) lists exactly those calls.
+        action = charge.action_view_calls()
+        self.assertEqual(self.env["isp.cdr"].search(action["domain"]), charge.cdr_ids)
         self.assertEqual(result["cdrs"], 4)
         # The contract's invoice carries it: no invoice made by the close.
         self.assertFalse(result["invoices"])
@@ -101,6 +105,49 @@ class TestCloseMonth(BillingFlowCase):
         self.assertEqual(again["cdrs"], 0)
         self.assertEqual(self.charge_of(), charge)
         self.assertAlmostEqual(charge.amount, 2.68)
+
+    def test_the_close_writes_each_call_once_and_the_charge_is_their_sum(self):
+        """Rating and charging in one write per call: calls rated earlier
+        (the hourly cron) and calls never rated, on two lines of the
+        contract, end on the charge, whose totals are the sums of its calls."""
+        second = self.make_line(self.contract, "+553135000004")
+        self._calls()
+        self.rate()
+        self.cdr(NATIONAL, 45, 100, line=second)
+        self.cdr(MOBILE, 70, 110, line=second)
+        self.cdr(LOCAL, 0, 120, line=second, disposition="no_answer")
+        self.env.flush_all()
+        cr = self.env.cr
+        stats = (
+            "SELECT COALESCE(sum(n_tup_upd), 0) FROM pg_stat_xact_user_tables"
+            " WHERE relname = 'isp_cdr'"
+        )
+        cr.execute(stats)
+        updated_before = cr.fetchone()[0]
+        result = self.close()
+        cr.execute(stats)
+        updated = cr.fetchone()[0] - updated_before
+        charge = result["charges"]
+        calls = charge.cdr_ids
+        self.assertEqual(len(calls), 7)
+        self.assertEqual(result["cdrs"], 7)
+        # One row version per charged call, rating and link together.
+        self.assertEqual(updated, 7)
+        self.assertEqual(set(calls.mapped("rating_status")), {"rated", "free"})
+        self.assertEqual(charge.calls, len(calls))
+        self.assertEqual(charge.billsec, sum(calls.mapped("billsec")))
+        self.assertEqual(
+            charge.franchise_seconds, sum(calls.mapped("franchise_seconds"))
+        )
+        self.assertEqual(charge.excess_seconds, sum(calls.mapped("excess_seconds")))
+        self.assertAlmostEqual(charge.amount, sum(calls.mapped("charge")))
+        self.assertEqual(charge.line_count, 2)
+        # The franchise is per line: the second line's national call is
+        # within its own 100 s (200 s for the contract's two lines).
+        used = sum(calls.mapped("franchise_seconds"))
+        self.assertGreater(used, 100)
+        self.assertEqual(charge.franchise_detail, f"Fixed: {used / 60:.2f} / 3.33 min")
+        self.assertEqual(self.close()["cdrs"], 0)
 
     def test_calls_within_the_franchise_make_a_charge_with_nothing_to_invoice(self):
         self.cdr(LOCAL, 50, 0)
