@@ -3,7 +3,8 @@
 """Browser tour: a telephony manager sees a line at its credit limit in
 Blocked Lines, reads the reason and lifts it (the lift is logged)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -53,6 +54,7 @@ class TestSpendTour(HttpCase):
         contract = env["contract.contract"].create(
             {"name": "Tour contract", "partner_id": partner.id}
         )
+        local_day = datetime.now(ZoneInfo(integration.timezone)).day
         line = env["isp.sip.line"].create(
             {
                 "contract_id": contract.id,
@@ -60,6 +62,11 @@ class TestSpendTour(HttpCase):
                 "caller_id_number_id": number.id,
                 "billing_plan_id": plan.id,
                 "description": "Tour spend line",
+                # The call below (30 minutes ago) must fall in the line's
+                # current cycle: a due day of 1 puts the cycle's start at
+                # local midnight of the 1st, so on the 1st and 2nd (local)
+                # the cycle starts on the 15th of the previous month.
+                "due_day": 15 if local_day <= 2 else 1,
             }
         )
         line.sudo().state = "active"
