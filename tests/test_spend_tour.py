@@ -6,6 +6,8 @@ Blocked Lines, reads the reason and lifts it (the lift is logged)."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from freezegun import freeze_time
+
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -103,3 +105,9 @@ class TestSpendTour(HttpCase):
         self.assertEqual(line.credit_lifted_cycle, line.cycle_start)
         logged = line.message_ids.filtered(lambda m: "lifted" in str(m.body))
         self.assertIn(manager.name, str(logged.body))
+
+    def test_manager_lifts_a_line_at_its_limit_just_after_midnight_of_the_1st(self):
+        # 00:20 in Sao Paulo on the 1st: a call of 30 minutes ago is in the
+        # previous month; the line's cycle must still hold it.
+        with freeze_time("2026-12-01 03:20:00", tick=True):
+            self.test_manager_lifts_a_line_at_its_limit()
