@@ -3,7 +3,10 @@
 """Browser tour: a telephony manager sees a line at its credit limit in
 Blocked Lines, reads the reason and lifts it (the lift is logged)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -53,6 +56,7 @@ class TestSpendTour(HttpCase):
         contract = env["contract.contract"].create(
             {"name": "Tour contract", "partner_id": partner.id}
         )
+        local_day = datetime.now(ZoneInfo(integration.timezone)).day
         line = env["isp.sip.line"].create(
             {
                 "contract_id": contract.id,
@@ -60,6 +64,11 @@ class TestSpendTour(HttpCase):
                 "caller_id_number_id": number.id,
                 "billing_plan_id": plan.id,
                 "description": "Tour spend line",
+                # The call below (30 minutes ago) must fall in the line's
+                # current cycle: a due day of 1 puts the cycle's start at
+                # local midnight of the 1st, so on the 1st and 2nd (local)
+                # the cycle starts on the 15th of the previous month.
+                "due_day": 15 if local_day <= 2 else 1,
             }
         )
         line.sudo().state = "active"
@@ -96,3 +105,9 @@ class TestSpendTour(HttpCase):
         self.assertEqual(line.credit_lifted_cycle, line.cycle_start)
         logged = line.message_ids.filtered(lambda m: "lifted" in str(m.body))
         self.assertIn(manager.name, str(logged.body))
+
+    def test_manager_lifts_a_line_at_its_limit_just_after_midnight_of_the_1st(self):
+        # 00:20 in Sao Paulo on the 1st: a call of 30 minutes ago is in the
+        # previous month; the line's cycle must still hold it.
+        with freeze_time("2026-12-01 03:20:00", tick=True):
+            self.test_manager_lifts_a_line_at_its_limit()
