@@ -115,6 +115,7 @@ class TestNotices(SpendCase):
         self.make_line()
         self.make_invoice(self.contract, due="2026-03-01")
         self.evaluate_on("2026-03-02")
+        self.assertEqual(self.notices(), [])
         notice = self.env["isp.telephony.notice"].search(
             [("contract_id", "=", self.contract.id)]
         )
