@@ -4,7 +4,6 @@
 holes it found, each refused over the ORM as the user who tried (a
 customer of the portal reading their own lines)."""
 
-from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
