@@ -53,6 +53,10 @@ STATUS_FIELDS = frozenset(
         "overdue_amount",
     }
 )
+# Fields the notices own (written as superuser by the notice queue).
+NOTICE_FIELDS = frozenset(
+    {"telephony_notice_no_email", "telephony_notice_no_email_date"}
+)
 # --- end of the module-level part of issue 6 ---------------------------------
 
 
@@ -673,6 +677,17 @@ class ContractContract(models.Model):
         accountant cannot lift a manual block with a write)."""
         if self.env.su:
             return
+        noticed = NOTICE_FIELDS.intersection(vals)
+        if creating:
+            noticed = {name for name in noticed if vals[name]}
+        if noticed:
+            raise AccessError(
+                self.env._(
+                    "Whether a notice was emailed is recorded by the notices only "
+                    "(%s).",
+                    ", ".join(sorted(self._fields[name].string for name in noticed)),
+                )
+            )
         forged = STATUS_FIELDS.intersection(vals)
         if creating:
             # The web client sends the defaults of a new contract.

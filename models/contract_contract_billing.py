@@ -6,10 +6,22 @@ OCA contract's recurring invoice carrying the charges still to invoice.
 Kept beside contract_contract.py (service status and blocking) so that each
 file reads as one concern of the same model."""
 
+import logging
+
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..tools import billing
+
+_logger = logging.getLogger(__name__)
+
+# The close's record of a contract it could not bill: shown read-only,
+# written by the close only (as superuser, after its own checks).
+BILLING_ERROR_FIELDS = frozenset(
+    {"telephony_billing_error", "telephony_billing_error_date"}
+)
 
 
 class ContractContract(models.Model):
@@ -19,6 +31,17 @@ class ContractContract(models.Model):
         "isp.telephony.charge", "contract_id", string="Telephony Charges"
     )
     telephony_charge_count = fields.Integer(compute="_compute_telephony_charge_count")
+    telephony_billing_error = fields.Text(
+        string="Telephony Billing Failure",
+        readonly=True,
+        copy=False,
+        help="Why the last telephony close could not charge this contract's calls "
+        "(the rest of the run went on). Fix the cause, then close the month "
+        "again: the failure is cleared when the contract is billed.",
+    )
+    telephony_billing_error_date = fields.Datetime(
+        string="Telephony Billing Failed On", readonly=True, copy=False
+    )
 
     @api.depends("telephony_charge_ids")
     def _compute_telephony_charge_count(self):
@@ -29,6 +52,75 @@ class ContractContract(models.Model):
         )
         for contract in self:
             contract.telephony_charge_count = counts.get(contract._origin, 0)
+
+    def _check_billing_error_fields(self, vals, creating=False):
+        """The billing failure is the close's record: refused to any other
+        writer over RPC (what the form shows read-only)."""
+        if self.env.su:
+            return
+        forged = BILLING_ERROR_FIELDS.intersection(vals)
+        if creating:
+            # The web client sends the empty defaults of a new contract.
+            forged = {name for name in forged if vals[name]}
+        if forged:
+            raise AccessError(
+                self.env._(
+                    "The telephony billing failure is recorded by the telephony "
+                    "close only: fix its cause and close the month again."
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_billing_error_fields(vals, creating=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_billing_error_fields(vals)
+        return super().write(vals)
+
+    def _record_billing_errors(self, errors, billed=()):
+        """The close's outcome per contract: ``errors`` ({contract_id:
+        reason}) are recorded on their contracts (a message in the chatter
+        when the reason is new), the ``billed`` contracts' old failures are
+        cleared. Set-based: one read, one write per distinct reason."""
+        contracts = self.sudo().with_context(active_test=False)
+        failing = contracts.browse(list(errors)).exists()
+        now = fields.Datetime.now()
+        for contract in failing:
+            reason = errors[contract.id]
+            if contract.telephony_billing_error == reason:
+                continue
+            contract.write(
+                {"telephony_billing_error": reason, "telephony_billing_error_date": now}
+            )
+            contract.message_post(
+                body=Markup("<p>%s</p><p>%s</p>")
+                % (
+                    self.env._("The telephony close could not bill this contract:"),
+                    reason,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        cleared = contracts.search(
+            [
+                ("id", "in", [cid for cid in billed if cid not in errors]),
+                ("telephony_billing_error", "!=", False),
+            ]
+        )
+        if cleared:
+            cleared.write(
+                {
+                    "telephony_billing_error": False,
+                    "telephony_billing_error_date": False,
+                }
+            )
+            for contract in cleared:
+                contract.message_post(
+                    body=self.env._("The telephony close billed this contract again."),
+                    subtype_xmlid="mail.mt_note",
+                )
 
     def _prepare_recurring_invoices_values(self, date_ref=False):
         """OCA contract's invoice preparation (its cron and its *Create
@@ -54,6 +146,45 @@ class ContractContract(models.Model):
                 ]
             values += vals_list
         return values
+
+    def _recurring_create_invoice(self, date_ref=False):
+        """OCA's invoicing of many contracts at once (its cron): one contract
+        whose invoice cannot be made (a telephony charge that breaks it, a
+        misconfigured line) no longer stops every other contract's. All are
+        invoiced at once inside a savepoint; only when that fails is each
+        contract invoiced in its own savepoint, and the failing ones are
+        recorded on their contract (*Billing Failed*). A single contract
+        (the *Create Invoices* button) still shows its error."""
+        if len(self) <= 1:
+            return super()._recurring_create_invoice(date_ref)
+        try:
+            with self.env.cr.savepoint():
+                return super()._recurring_create_invoice(date_ref)
+        except Exception:  # pylint: disable=broad-except
+            self.env.invalidate_all()
+            _logger.warning(
+                "invoicing %s contracts at once failed: each is invoiced alone",
+                len(self),
+                exc_info=True,
+            )
+        moves = self.env["account.move"]
+        errors = {}
+        billing = self.env["isp.telephony.billing"]
+        for contract in self:
+            try:
+                with self.env.cr.savepoint():
+                    moves |= super(
+                        ContractContract, contract
+                    )._recurring_create_invoice(date_ref)
+            except Exception as error:  # pylint: disable=broad-except
+                self.env.invalidate_all()
+                _logger.exception("invoice of contract %s failed", contract.id)
+                errors[contract.id] = self.env._(
+                    "The contract's invoice could not be made: %s",
+                    billing._failure_reason(error),
+                )
+        self._record_billing_errors(errors)
+        return moves
 
     def _get_related_invoices(self):
         """OCA's Invoices button: also the invoices of the contract's

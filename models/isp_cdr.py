@@ -1,7 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.misc import format_datetime
@@ -445,6 +445,10 @@ class IspCdr(models.Model):
 
     def action_rematch(self):
         """Button: match the unmatched CDRs against the current lines."""
+        if not self.env.user.has_group("isp_telephony.group_telephony_user"):
+            raise AccessError(
+                self.env._("Only telephony users can re-match calls to lines.")
+            )
         self.check_access("read")
         self.env["isp.sip.line"].check_access("read")
         # Only the calls of the integrations this user sees (record rules:

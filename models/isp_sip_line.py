@@ -980,6 +980,9 @@ class IspSipLine(models.Model):
         lines = self.filtered(lambda r: r.state in ("draft", "error"))
         if not lines:
             raise UserError(self.env._("There is no draft line to activate."))
+        # Before the batch's sudo(): the user may change these lines.
+        lines.check_access("write")
+        lines._check_activable()
         if len(lines) <= BATCH_FROM:
             lines._enqueue_activation()
             return True

@@ -315,7 +315,13 @@ class IspSipLine(models.Model):
         return True
 
     def action_check_spend(self):
-        """Rate the lines' new calls and check their spend now."""
+        """Rate the lines' new calls and check their spend now: a back-office
+        action (a customer reading their own lines in the portal may not
+        run it), on lines the user may read (company included)."""
+        if not self.env.user.has_group("isp_telephony.group_telephony_user"):
+            raise AccessError(
+                self.env._("Only telephony users can check a line's spend now.")
+            )
         self.check_access("read")
         self.env["isp.telephony.spend"].sudo()._check_spend(self.ids)
         return True

@@ -15,7 +15,7 @@ import time
 from datetime import date
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
@@ -803,18 +803,22 @@ class IspTelephonyBilling(models.AbstractModel):
             ) from error
         return self.env._(
             "%(charges)s charges, %(cdrs)s calls charged, %(invoices)s separate "
-            "invoices, %(skipped)s contracts skipped.",
+            "invoices, %(skipped)s contracts skipped, %(failed)s contracts "
+            "failed (the reason is on each contract).",
             charges=len(result["charges"]),
             cdrs=result["cdrs"],
             invoices=len(result["invoices"]),
             skipped=len(result["skipped"]),
+            failed=len(result["failed"]),
         )
 
     @api.model
     def _close_chunk(self, month, chunk, company):
         """Close ``month`` for one chunk of contracts (the unit a close job
-        runs); the contracts skipped are logged with their reason."""
-        result = self._close_month(month, chunk, company)
+        runs), one contract's failure isolated (:meth:`_close_isolated`,
+        recorded on the contract); the contracts skipped are logged with
+        their reason."""
+        result = self._close_isolated(month, chunk, company)
         for contract_id, reason in result["skipped"].items():
             _logger.warning(
                 "telephony close %s: contract %s skipped: %s",
@@ -825,19 +829,99 @@ class IspTelephonyBilling(models.AbstractModel):
         return result
 
     @api.model
+    def _billable_contract_ids(self, company):
+        """Ids of ``company``'s contracts with a line on a billing plan."""
+        return [cid for chunk in self._close_chunks(company) for cid in chunk]
+
+    @api.model
+    def _close_isolated(self, billing_month, contract_ids, company, separate=True):
+        """Close these contracts as :meth:`_close_month` does, one contract's
+        failure isolated: the whole set is closed set-based inside a
+        savepoint; only when that fails is it split in halves, each closed
+        in its own savepoint, down to the single contracts that fail. Those
+        are recorded on their contracts (and returned in ``failed``:
+        {contract_id: reason}); the others are closed. A close that another
+        one is running for the company is refused as a whole."""
+        month = billing.month_start(billing_month)
+        self.env.flush_all()
+        # Taken once for the transaction, outside the savepoints: a refused
+        # lock refuses the run, it is no contract's failure.
+        self._lock_close({company.id})
+        result = {
+            "charges": self.env["isp.telephony.charge"],
+            "skipped": {},
+            "failed": {},
+            "cdrs": 0,
+            "invoices": self.env["account.move"],
+            "timings": {},
+        }
+        self._close_part(month, list(contract_ids), company, separate, result)
+        self.env["contract.contract"]._record_billing_errors(
+            {**result["skipped"], **result["failed"]}, billed=contract_ids
+        )
+        return result
+
+    def _close_part(self, month, contract_ids, company, separate, result):
+        """Close ``contract_ids`` in a savepoint, or bisect (see
+        :meth:`_close_isolated`); the outcome is added to ``result``."""
+        if not contract_ids:
+            return
+        try:
+            with self.env.cr.savepoint():
+                part = self._close_month(month, contract_ids, company, separate)
+        except Exception as error:  # pylint: disable=broad-except
+            self.env.invalidate_all()
+            if len(contract_ids) > 1:
+                middle = len(contract_ids) // 2
+                self._close_part(
+                    month, contract_ids[:middle], company, separate, result
+                )
+                self._close_part(
+                    month, contract_ids[middle:], company, separate, result
+                )
+                return
+            _logger.exception(
+                "telephony close %s: contract %s failed", month, contract_ids[0]
+            )
+            result["failed"][contract_ids[0]] = self._failure_reason(error)
+            return
+        result["charges"] |= part["charges"]
+        result["invoices"] |= part["invoices"]
+        result["skipped"].update(part["skipped"])
+        result["cdrs"] += part["cdrs"]
+        for phase, seconds in part["timings"].items():
+            result["timings"][phase] = round(
+                result["timings"].get(phase, 0) + seconds, 2
+            )
+
+    def _failure_reason(self, error):
+        """The words a finance user reads for a contract the close failed:
+        the message of a user error, else the kind of error (details in the
+        server log)."""
+        if isinstance(error, (UserError, ValidationError, AccessError)):
+            return error.args[0] if error.args else str(error)
+        return self.env._(
+            "Unexpected error while closing the month (%s): see the server log.",
+            type(error).__name__,
+        )
+
+    @api.model
     def _close_in_chunks(self, month, company, commit=False):
         """Close ``company``'s month a chunk of contracts at a time in this
         process (the jobs of _enqueue_close do the same, a job per chunk),
         committing after each chunk with ``commit``: a run over thousands of
-        contracts never holds one long transaction; a chunk that fails is
-        rolled back and logged, the others go on; running it again closes
-        the rest (a charged call is never charged twice)."""
+        contracts never holds one long transaction. Each chunk is closed by
+        :meth:`_close_isolated`: a contract that fails is recorded on it, the
+        other contracts of the chunk are closed; a chunk that fails as a
+        whole (the lock) is rolled back and logged, the others go on; running
+        it again closes the rest (a charged call is never charged twice)."""
         totals = {
             "charges": 0,
             "cdrs": 0,
             "skipped": 0,
             "invoices": 0,
             "failed": 0,
+            "failed_contracts": {},
             "timings": {},
         }
         for chunk in self._close_chunks(company):
@@ -864,6 +948,8 @@ class IspTelephonyBilling(models.AbstractModel):
             totals["cdrs"] += result["cdrs"]
             totals["invoices"] += len(result["invoices"])
             totals["skipped"] += len(result["skipped"])
+            totals["failed"] += len(result["failed"])
+            totals["failed_contracts"].update(result["failed"])
             if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             self.env.invalidate_all()

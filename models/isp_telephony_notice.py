@@ -15,6 +15,7 @@ One notice's failure is kept on it; the others go on."""
 import logging
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 _logger = logging.getLogger(__name__)
 
@@ -207,10 +208,24 @@ class IspTelephonyNotice(models.Model):
             {"telephony_notice_no_email": True, "telephony_notice_no_email_date": now}
         )
 
+    def write(self, vals):
+        """A notice is the notice queue's record, shown read-only: refused
+        to any writer but that code (superuser) and *Retry*."""
+        if not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "Telephony notices are written by the notice queue only: use "
+                    "Retry to send a failed notice again."
+                )
+            )
+        return super().write(vals)
+
     def action_retry(self):
         """Send failed notices again (after correcting the template or the
-        customer)."""
-        self.filtered(lambda n: n.state in ("failed", "no_email")).write(
+        customer): a manager's action, on notices they may change (company
+        included)."""
+        self.check_access("write")
+        self.filtered(lambda n: n.state in ("failed", "no_email")).sudo().write(
             {"state": "pending", "error": False}
         )
         self.env.ref("isp_telephony.ir_cron_send_telephony_notices")._trigger()

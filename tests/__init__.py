@@ -11,14 +11,14 @@ from odoo.http import root
 # static paths (root.statics, computed once per process) while the browser
 # fires parallel requests: computed here, in the main thread, first.
 root.statics  # noqa: B018  # pylint: disable=pointless-statement
-
 from . import test_ami
 from . import test_ami_worker
-from . import test_archived_line
 from . import test_architecture
+from . import test_archived_line
 from . import test_benchmarks
 from . import test_billing
 from . import test_billing_concurrency
+from . import test_billing_isolation
 from . import test_billing_tools
 from . import test_billing_tour
 from . import test_blocking_core
@@ -66,6 +66,7 @@ from . import test_rating
 from . import test_rating_core
 from . import test_scripts
 from . import test_security
+from . import test_security_audit
 from . import test_security_company
 from . import test_security_fields
 from . import test_sip_line_access

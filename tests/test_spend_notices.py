@@ -107,6 +107,47 @@ class TestNotices(SpendCase):
         self.assertEqual(len(self.notices()), 1)
         self.assertFalse(self.contract.telephony_notice_no_email)
 
+    def test_notices_are_read_only_but_retry(self):
+        """Issue 11 point 3: a notice and the contract's *Notice Not
+        Emailed* flag, shown read-only, are refused over RPC even to a
+        manager; *Retry* still queues a failed notice again."""
+        self.partner.email = False
+        self.make_line()
+        self.make_invoice(self.contract, due="2026-03-01")
+        self.evaluate_on("2026-03-02")
+        self.assertEqual(self.notices(), [])
+        notice = self.env["isp.telephony.notice"].search(
+            [("contract_id", "=", self.contract.id)]
+        )
+        self.assertEqual(notice.state, "no_email")
+        for vals in (
+            {"state": "sent"},
+            {"error": False},
+            {"date_sent": "2026-03-02 10:00:00"},
+            {"partner_id": self.env.user.partner_id.id},
+        ):
+            with self.assertRaises(AccessError):
+                notice.with_user(self.manager).write(vals)
+        accountant = new_test_user(
+            self.env,
+            login="notice_accountant",
+            groups="base.group_user,account.group_account_manager,"
+            "isp_telephony.group_telephony_manager",
+        )
+        # The accountant edits the contract, not what the notices record.
+        self.contract.with_user(accountant).write({"name": self.contract.name})
+        for vals in (
+            {"telephony_notice_no_email": False},
+            {"telephony_notice_no_email_date": False},
+        ):
+            with self.assertRaises(AccessError):
+                self.contract.with_user(accountant).write(vals)
+        self.assertTrue(self.contract.telephony_notice_no_email)
+        with self.assertRaises(AccessError):
+            notice.with_user(self.user).action_retry()
+        notice.with_user(self.manager).action_retry()
+        self.assertEqual(notice.state, "pending")
+
 
 @freeze_time("2026-03-20 15:00:00")
 class TestMultiCompany(SpendCase):

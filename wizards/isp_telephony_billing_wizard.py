@@ -1,6 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 from ..tools import billing
 
@@ -162,8 +163,26 @@ class IspTelephonyBillingWizard(models.TransientModel):
             month.strftime("%m/%Y"),
         )
 
+    def _check_company_access(self):
+        """Before the close's SQL (no record rules): the company is one the
+        user works in, the chosen contracts are theirs to read and of it."""
+        if self.company_id not in self.env.companies:
+            raise AccessError(
+                self.env._(
+                    "You can close the telephony month of the companies you are "
+                    "working in only (%s).",
+                    self.company_id.name,
+                )
+            )
+        self.contract_ids.check_access("read")
+        if self.contract_ids.filtered(lambda c: c.company_id != self.company_id):
+            raise AccessError(
+                self.env._("Choose contracts of %s only.", self.company_id.name)
+            )
+
     def action_preview(self):
         self.ensure_one()
+        self._check_company_access()
         service = self.env["isp.telephony.billing"].with_company(self.company_id)
         month = service._check_month(self.billing_month)
         _cycles, summaries = service._summaries(
@@ -214,14 +233,17 @@ class IspTelephonyBillingWizard(models.TransientModel):
         charges that cannot wait for the contract's invoice). A close of more
         contracts than one chunk runs in the background, a job per chunk."""
         self.ensure_one()
+        self._check_company_access()
         service = self.env["isp.telephony.billing"].with_company(self.company_id)
         month = service._check_month(self.billing_month)
         chunks = service._close_chunks(self.company_id, self._contract_filter())
         if len(chunks) > 1:
             return self._generate_in_jobs(service, month, chunks)
-        result = service._close_month(month, self._contract_filter(), self.company_id)
+        contract_ids = chunks[0] if chunks else []
+        result = service._close_isolated(month, contract_ids, self.company_id)
         charges = result["charges"]
-        contracts = self.env["contract.contract"].browse(list(result["skipped"]))
+        not_billed = {**result["skipped"], **result["failed"]}
+        contracts = self.env["contract.contract"].browse(list(not_billed))
         lines = [
             self.env._(
                 "%(charges)s charges (%(to_invoice)s to invoice), %(cdrs)s calls "
@@ -232,13 +254,25 @@ class IspTelephonyBillingWizard(models.TransientModel):
                 invoices=len(result["invoices"]),
             )
         ]
+        if result["failed"]:
+            lines.append(
+                self.env._(
+                    "%s contracts failed: see Billing Failed on the contracts; the "
+                    "others were closed.",
+                    len(result["failed"]),
+                )
+            )
         lines += [
-            f"{contract.display_name}: {result['skipped'][contract.id]}"
+            f"{contract.display_name}: {not_billed[contract.id]}"
             for contract in contracts
         ]
         charged = set(charges.contract_id.ids)
         for row in self.line_ids:
-            if row.contract_id.id in charged:
+            if row.contract_id.id in result["failed"]:
+                row.write(
+                    {"status": "failed", "note": result["failed"][row.contract_id.id]}
+                )
+            elif row.contract_id.id in charged:
                 row.status = "charged"
         self.write(
             {

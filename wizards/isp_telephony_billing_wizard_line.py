@@ -32,6 +32,7 @@ class IspTelephonyBillingWizardLine(models.TransientModel):
             ("bill", "To charge"),
             ("nothing", "Within franchise"),
             ("charged", "Charged"),
+            ("failed", "Billing failed"),
         ],
         readonly=True,
     )
