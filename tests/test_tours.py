@@ -79,11 +79,24 @@ class TestAgentTours(CallSetupMixin, HttpCase):
         calls collapse and one click clears them."""
         when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
         started = time_monotonic()
+        first_bus_id = self.env["bus.bus"]._bus_last_id()
         for i in range(250):
             ani = f"5531350{20000 + i:05d}"
             self._post_cmw("callStart", f"burst-{i}", ani, when)
             self._post_cmw("callEnd", f"burst-{i}", ani, when)
+            if i == 124:
+                half_bus_id = self.env["bus.bus"]._bus_last_id()
         _logger.info("500 webhook events in %.1f s", time_monotonic() - started)
+        # A burst longer than the bus's replay window (bus.bus replays the
+        # notifications of the last 50 s to a page that connects), as under
+        # load: the first half of the burst's notifications are a minute
+        # old, so the page gets only the second half from the bus and must
+        # count the older ended calls from the server's answer.
+        self.env.cr.execute(
+            "UPDATE bus_bus SET create_date = create_date - interval '60 seconds'"
+            " WHERE id > %s AND id <= %s",
+            (first_bus_id, half_bus_id),
+        )
         self._post_cmw("callStart", "burst-live", "553135001000", when)
         self.start_tour(
             "/odoo", "isp_telephony_call_panel_burst", login=self.agent_user.login

@@ -174,8 +174,15 @@ export class CallPanelContainer extends Component {
         return this.panels.calls.filter((call) => !isLive(call));
     }
 
+    // Older ended calls waiting in the Call Log: counted once the server's
+    // answer is in (see the service's ``synced``), never from a partial
+    // replay of the bus.
+    get moreEnded() {
+        return this.panels.synced ? this.panels.moreEnded : 0;
+    }
+
     get endedCount() {
-        return this.endedCalls.length + this.panels.moreEnded;
+        return this.endedCalls.length + this.moreEnded;
     }
 
     close(id) {

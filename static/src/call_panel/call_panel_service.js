@@ -21,7 +21,17 @@ export const BUS_TYPE = "isp_telephony/call";
 export const callPanelService = {
     dependencies: ["bus_service", "orm"],
     start(env, { bus_service, orm }) {
-        const state = reactive({ calls: [], outcomes: [], enabled: false, moreEnded: 0 });
+        // synced: the server's answer (get_my_panels) has been applied since
+        // the page loaded. Until then the bus may have replayed only part of
+        // the recent notifications (bus.bus keeps 50 s of them), so the
+        // count of older ended calls is not shown before it.
+        const state = reactive({
+            calls: [],
+            outcomes: [],
+            enabled: false,
+            moreEnded: 0,
+            synced: false,
+        });
         // Panels the agent saved or closed in this tab: a late refresh or a
         // repeated notification does not bring them back.
         const closed = new Set();
@@ -89,6 +99,7 @@ export const callPanelService = {
             shown.forEach((id) => dropped.delete(id));
             state.calls = state.calls.filter((call) => !dropped.has(call.data.id));
             apply(panels.calls);
+            state.synced = true;
         }
 
         async function init() {
