@@ -189,7 +189,7 @@ class TestInvoicingIsolation(BillingFlowCase):
 
         def line_vals(charges):
             if broken in charges.contract_id:
-                raise UserError("The overage product cannot be sold.")
+                raise UserError(self.env._("The overage product cannot be sold."))
             return real(charges)
 
         with patch.object(Charge, "_invoice_line_vals", line_vals):
