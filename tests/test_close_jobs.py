@@ -31,6 +31,15 @@ class TestCloseJobs(JobsMixin, BillingFlowCase):
             "isp_telephony.close_chunk_contracts", "1"
         )
         cls.service = cls.env["isp.telephony.billing"]
+        # The demo's lines have plans too: this company's close is these two
+        # contracts' (the chunk counts below are theirs).
+        cls.env.flush_all()
+        cls.env.cr.execute(
+            "UPDATE isp_sip_line SET billing_plan_id = NULL"
+            " WHERE contract_id IS NULL OR contract_id NOT IN %s",
+            [tuple((cls.contract | cls.other).ids)],
+        )
+        cls.env.invalidate_all()
 
     def _two_contracts_with_calls(self):
         self._calls()
