@@ -86,11 +86,13 @@ class TestCloseJobs(JobsMixin, BillingFlowCase):
 
     def test_a_failed_chunk_is_rolled_back_alone_and_requeued_alone(self):
         self._two_contracts_with_calls()
-        close_month = type(self.service)._close_month
+        # A failure of the chunk as a whole (one contract's failure inside a
+        # chunk is recorded on it and the chunk goes on: test_billing_isolation).
+        close_isolated = type(self.service)._close_isolated
         other_id = self.other.id
 
-        def broken(service, month, contract_ids=None, company=None, **kw):
-            result = close_month(service, month, contract_ids, company, **kw)
+        def broken(service, month, contract_ids, company, *args, **kw):
+            result = close_isolated(service, month, contract_ids, company, *args, **kw)
             if other_id in contract_ids:
                 raise ValueError("disk full")
             return result
@@ -99,7 +101,7 @@ class TestCloseJobs(JobsMixin, BillingFlowCase):
             {"billing_month": MARCH}
         )
         wizard.action_preview()
-        with patch.object(type(self.service), "_close_month", broken):
+        with patch.object(type(self.service), "_close_isolated", broken):
             wizard.action_generate()
             self.assertEqual(wizard.state, "queued")
             self.assertIn("2 jobs", wizard.result)
