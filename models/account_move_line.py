@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Invoice lines: the telephony charge and plan an invoice line bills."""
+
 from odoo import api, fields, models
 
 from .isp_telephony_destination_class import DEST_CLASSES

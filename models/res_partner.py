@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Contact: its phone numbers in E.164, the key calls are matched on."""
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 

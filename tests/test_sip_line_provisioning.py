@@ -6,7 +6,7 @@ from odoo import Command, fields
 from odoo.exceptions import UserError
 
 from ..gateways.base import GatewayConfig, gateway_class
-from ..models import isp_sip_line
+from ..models import isp_sip_line_provisioning
 from .jobs_common import trap_jobs
 from .provisioning_common import SummitLoopbackCase
 
@@ -474,7 +474,7 @@ class TestSipLineProvisioning(SummitLoopbackCase):
             contract = self.make_contract(self.partner, name=f"Contract {i}")
             contracts |= contract
             lines |= self.make_line(f"+5531350001{i:02d}", contract=contract)
-        with patch.object(isp_sip_line, "CHUNK_FROM", 5):
+        with patch.object(isp_sip_line_provisioning, "CHUNK_FROM", 5):
             action = contracts.action_activate_sip_lines()
         batch = self.env["isp.provisioning.batch"].browse(action["res_id"])
         jobs = self.created_jobs(method="_provision_activate_chunk")
