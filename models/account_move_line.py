@@ -10,7 +10,7 @@ from .isp_telephony_destination_class import DEST_CLASSES
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
-    telephony_plan_id = fields.Many2one(
+    telephony_billing_plan_id = fields.Many2one(
         "isp.telephony.plan",
         readonly=True,
         index="btree_not_null",

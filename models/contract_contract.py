@@ -63,22 +63,22 @@ class ContractContract(models.Model):
         return action
 
     # Calls (issue 4: CDR import) ----------------------------------------------
-    isp_cdr_count = fields.Integer(
+    telephony_cdr_count = fields.Integer(
         string="Calls",
-        compute="_compute_isp_cdr_count",
+        compute="_compute_telephony_cdr_count",
         groups="isp_telephony.group_telephony_user",
     )
 
-    def _compute_isp_cdr_count(self):
+    def _compute_telephony_cdr_count(self):
         counts = dict(
             self.env["isp.cdr"]._read_group(
-                self._isp_cdr_domain(), ["contract_id"], ["__count"]
+                self._telephony_cdr_domain(), ["contract_id"], ["__count"]
             )
         )
         for contract in self:
-            contract.isp_cdr_count = counts.get(contract, 0)
+            contract.telephony_cdr_count = counts.get(contract, 0)
 
-    def _isp_cdr_domain(self):
+    def _telephony_cdr_domain(self):
         """The contracts' calls, through their lines (a call's contract is
         its line's; isp_cdr is indexed on the line, not the contract)."""
         lines = (
@@ -88,12 +88,12 @@ class ContractContract(models.Model):
         )
         return [("line_id", "in", lines.ids), ("contract_id", "in", self.ids)]
 
-    def action_view_isp_cdrs(self):
+    def action_view_telephony_cdrs(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "isp_telephony.action_isp_cdr"
         )
-        action["domain"] = self._isp_cdr_domain()
+        action["domain"] = self._telephony_cdr_domain()
         action["context"] = {}
         return action
 

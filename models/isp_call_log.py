@@ -429,7 +429,7 @@ class IspCallLog(models.Model):
         )
         country = integration._country_code()
         withheld = call_panel.is_withheld(remote, country, integration.area_code)
-        e164 = "" if withheld else integration._normalize_number(remote)
+        e164 = "" if withheld else integration._normalise_number(remote)
         if not log:
             log = self._requested_call(integration, agent, event, e164)
         vals = {

@@ -48,7 +48,7 @@ class IspCallLogDial(models.Model):
         caller = agent._caller_id(caller_id)
         if caller is None:
             return {"choose_caller_id": agent._caller_id_options(), "number": number}
-        e164 = integration._normalize_number(number)
+        e164 = integration._normalise_number(number)
         if not e164:
             raise UserError(
                 self.env._("%s is not a phone number that can be dialled.", number)
@@ -104,7 +104,7 @@ class IspCallLogDial(models.Model):
             partner = record.partner_id
             if partner._name == "res.partner" and len(partner) == 1:
                 return partner, Contract
-        partners = Partner.search(Partner._isp_match_domain(e164), limit=2)
+        partners = Partner.search(Partner._telephony_match_domain(e164), limit=2)
         return (partners if len(partners) == 1 else Partner), Contract
 
     def _commit_dial_request(self, agent, number, e164, partner, contract, caller):

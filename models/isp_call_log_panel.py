@@ -31,7 +31,7 @@ class IspCallLogPanel(models.Model):
             return {}
         Partner = self.env["res.partner"]
         partners = Partner.search(
-            Partner._isp_match_domain(e164)
+            Partner._telephony_match_domain(e164)
             + [
                 "|",
                 ("company_id", "=", False),
@@ -238,7 +238,7 @@ class IspCallLogPanel(models.Model):
         ]
         e164 = phone.to_e164(term, self.env.company._telephony_country_code())
         if e164:
-            domain = ["|"] + domain + Partner._isp_match_domain(e164)
+            domain = ["|"] + domain + Partner._telephony_match_domain(e164)
         partners = Partner.search(domain, limit=10)
         contracts = self.env["contract.contract"].search(
             ["|", ("name", "ilike", term), ("code", "=ilike", term)], limit=10

@@ -91,7 +91,7 @@ class IspCdr(models.Model):
         help="Rated: priced (maybe 0 inside the franchise). Free: unanswered, "
         "below the minimum, emergency. No rate: no rate matches, fix the plan.",
     )
-    rating_plan_id = UncheckedMany2one(
+    billing_plan_id = UncheckedMany2one(
         "isp.telephony.plan", string="Rated with Plan", readonly=True
     )
     dest_class = fields.Selection(

@@ -52,7 +52,7 @@ class IspSipLineProvisioning(models.Model):
 
     job_ids = fields.One2many(
         "queue.job",
-        "isp_sip_line_id",
+        "telephony_sip_line_id",
         string="Provisioning Jobs",
         readonly=True,
         groups="isp_telephony.group_telephony_manager",
@@ -75,7 +75,8 @@ class IspSipLineProvisioning(models.Model):
         for line in self:
             mine = jobs.filtered(
                 lambda j, lid=line.id: (
-                    j.isp_sip_line_id.id == lid or lid in j.isp_sip_line_ids.ids
+                    j.telephony_sip_line_id.id == lid
+                    or lid in j.telephony_sip_line_ids.ids
                 )
             )
             line.pending_job_count = len(mine)
@@ -106,10 +107,10 @@ class IspSipLineProvisioning(models.Model):
             account_code=line.account_code or "",
             extension=line.extension or "",
             partition=line.partition_id.code or "",
-            category=line.category_id.acronym or "",
+            category=line.category_id.code or "",
             plan=line.platform_plan_id.code or "",
-            licence=line.licence_id.acronym or "",
-            cost_center=line.cost_center_id.value or "Default",
+            licence=line.licence_id.code or "",
+            cost_center=line.cost_center_id.code or "Default",
             activation_date=(
                 line.activation_date.isoformat() if line.activation_date else ""
             ),
@@ -161,7 +162,7 @@ class IspSipLineProvisioning(models.Model):
         its state: a chunk activates only lines still waiting (Provisioning,
         no terminal), so a line queued twice is sent once."""
         size = self._provisioning_chunk_lines()
-        ctx = {"isp_provisioning_batch_id": batch.id if batch else False}
+        ctx = {"telephony_provisioning_batch_id": batch.id if batch else False}
         jobs = []
         for integration in self.integration_id:
             lines = self.filtered(lambda r, i=integration: r.integration_id == i)
@@ -198,7 +199,7 @@ class IspSipLineProvisioning(models.Model):
         labels = self._provisioning_labels()
         max_attempts = self._provisioning_max_attempts()
         method = PROVISIONING_METHODS[operation]
-        ctx = {"isp_provisioning_batch_id": batch.id if batch else False}
+        ctx = {"telephony_provisioning_batch_id": batch.id if batch else False}
         jobs = []
         for line in self:
             delayable = line.with_context(**ctx).with_delay(
@@ -220,19 +221,19 @@ class IspSipLineProvisioning(models.Model):
         """Keep the batch of a provisioning job in the job's context."""
         return (
             *super()._job_prepare_context_before_enqueue_keys(),
-            "isp_provisioning_batch_id",
+            "telephony_provisioning_batch_id",
         )
 
     def _job_store_values(self, job):
         """Link the stored job to its line (and batch)."""
         vals = super()._job_store_values(job)
         if job.method_name in PROVISIONING_METHODS.values():
-            vals["isp_sip_line_id"] = self[:1].id
+            vals["telephony_sip_line_id"] = self[:1].id
         if job.method_name == "_provision_activate_chunk":
-            vals["isp_sip_line_ids"] = [Command.set(self.ids)]
-        if "isp_sip_line_id" in vals or "isp_sip_line_ids" in vals:
-            vals["isp_provisioning_batch_id"] = (
-                self.env.context.get("isp_provisioning_batch_id") or False
+            vals["telephony_sip_line_ids"] = [Command.set(self.ids)]
+        if "telephony_sip_line_id" in vals or "telephony_sip_line_ids" in vals:
+            vals["telephony_provisioning_batch_id"] = (
+                self.env.context.get("telephony_provisioning_batch_id") or False
             )
         return vals
 
@@ -241,8 +242,8 @@ class IspSipLineProvisioning(models.Model):
         ids = [line_id for line_id in self.ids if isinstance(line_id, int)]
         domain = [
             "|",
-            ("isp_sip_line_id", "in", ids),
-            ("isp_sip_line_ids", "in", ids),
+            ("telephony_sip_line_id", "in", ids),
+            ("telephony_sip_line_ids", "in", ids),
             ("state", "in", states),
         ]
         if operations:
@@ -255,7 +256,9 @@ class IspSipLineProvisioning(models.Model):
     def _cancel_waiting_jobs(self, operations, states=("pending",)):
         # A chunk job is never cancelled for one of its lines: it skips the
         # lines no longer waiting.
-        jobs = self._waiting_jobs(operations, states=states).filtered("isp_sip_line_id")
+        jobs = self._waiting_jobs(operations, states=states).filtered(
+            "telephony_sip_line_id"
+        )
         for job in jobs:
             job._change_job_state(
                 "cancelled", result=self.env._("Superseded by a later operation.")
@@ -402,7 +405,9 @@ class IspSipLineProvisioning(models.Model):
             raise UserError(self.env._("Only lines in error can be retried."))
         failed = lines._waiting_jobs(states=("failed",))
         for line in lines:
-            job = failed.filtered(lambda j, lid=line.id: j.isp_sip_line_id.id == lid)
+            job = failed.filtered(
+                lambda j, lid=line.id: j.telephony_sip_line_id.id == lid
+            )
             job = job.sorted("id")[-1:]
             if job:
                 if job.method_name == PROVISIONING_METHODS["activate"]:
@@ -438,7 +443,9 @@ class IspSipLineProvisioning(models.Model):
                     r.state == "draft"
                     or (
                         r.state == "provisioning"
-                        and r not in running.isp_sip_line_id | running.isp_sip_line_ids
+                        and r
+                        not in running.telephony_sip_line_id
+                        | running.telephony_sip_line_ids
                     )
                 )
             )
@@ -468,8 +475,8 @@ class IspSipLineProvisioning(models.Model):
         )
         action["domain"] = [
             "|",
-            ("isp_sip_line_id", "=", self.id),
-            ("isp_sip_line_ids", "in", self.id),
+            ("telephony_sip_line_id", "=", self.id),
+            ("telephony_sip_line_ids", "in", self.id),
         ]
         action["context"] = {}
         return action

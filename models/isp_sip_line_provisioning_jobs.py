@@ -223,7 +223,7 @@ class IspSipLineProvisioningJobs(models.Model):
         if not code:
             return Category
         return Category.with_context(active_test=False).search(
-            [("integration_id", "=", self.integration_id.id), ("acronym", "=", code)],
+            [("integration_id", "=", self.integration_id.id), ("code", "=", code)],
             limit=1,
         )
 

@@ -105,7 +105,7 @@ TRUNCATE isp_billing_new_charge;
 _COPY_NEW = "COPY isp_billing_new_charge FROM STDIN"
 _INSERT_NEW = """
 INSERT INTO isp_telephony_charge (
-       contract_id, plan_id, sequence, company_id, partner_id, currency_id,
+       contract_id, billing_plan_id, sequence, company_id, partner_id, currency_id,
        cycle_start, cycle_end, billing_month, state, calls, billsec,
        franchise_seconds, excess_seconds, line_count, amount,
        create_uid, write_uid, create_date, write_date)
@@ -113,7 +113,7 @@ SELECT contract_id, plan_id, seq, company_id, partner_id, currency_id,
        cycle_start, cycle_end, %(month)s, 'included', 0, 0, 0, 0, 0, 0,
        %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
   FROM isp_billing_new_charge
-RETURNING id, contract_id, plan_id
+RETURNING id, contract_id, billing_plan_id
 """
 # The calls a close charges: not yet charged, rated or free, in the line's
 # cycle, on a line whose contract is charged.
@@ -176,7 +176,7 @@ SELECT l.contract_id, l.billing_plan_id,
 # (when its contract is charged), so a call is rewritten once per close.
 _WRITE = """
 UPDATE isp_cdr c
-   SET rating_status = v.st, rating_plan_id = v.pl, dest_class = v.dc,
+   SET rating_status = v.st, billing_plan_id = v.pl, dest_class = v.dc,
        rate_id = v.ra, bucket_id = v.bu, cycle_start = v.cy,
        rounded_seconds = v.rs, franchise_seconds = v.fs, excess_seconds = v.es,
        currency_id = v.cu,
@@ -588,7 +588,7 @@ class IspTelephonyBilling(models.AbstractModel):
         contract_ids = sorted(to_charge)
         cr.execute(
             """
-            SELECT contract_id, plan_id, max(sequence),
+            SELECT contract_id, billing_plan_id, max(sequence),
                    max(id) FILTER (WHERE state IN ('to_invoice', 'included'))
               FROM isp_telephony_charge
              WHERE contract_id = ANY(%s) AND billing_month = %s
@@ -658,7 +658,7 @@ class IspTelephonyBilling(models.AbstractModel):
         if old_ids:
             cr.execute(_TOTALS, [old_ids])
         cr.execute(
-            "SELECT id, contract_id, plan_id FROM isp_telephony_charge"
+            "SELECT id, contract_id, billing_plan_id FROM isp_telephony_charge"
             " WHERE id = ANY(%s)",
             [charge_ids],
         )
@@ -780,7 +780,7 @@ class IspTelephonyBilling(models.AbstractModel):
         list find the month's jobs by it)."""
         vals = super()._job_store_values(job)
         if job.method_name == "_job_close_chunk" and job.args:
-            vals["isp_billing_month"] = job.args[0]
+            vals["telephony_billing_month"] = job.args[0]
         return vals
 
     @api.model

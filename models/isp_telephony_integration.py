@@ -444,7 +444,7 @@ class IspTelephonyIntegration(models.Model):
             return self.country_id.code.upper()
         return (self.company_id or self.env.company)._telephony_country_code()
 
-    def _normalize_number(self, raw):
+    def _normalise_number(self, raw):
         """E.164 of ``raw`` as this platform writes it, or '' if it has none."""
         self.ensure_one()
         return phone.to_e164(raw, self._country_code(), self.area_code) or ""

@@ -49,9 +49,9 @@ class IspTelephonyIntegrationCatalog(models.Model):
         self.ensure_one()
         summary = {"created": 0, "updated": 0, "archived": 0, "kept": 0}
         categories = self._sync_catalog(
-            "isp.summit.category", "acronym", catalogs.categories, summary
+            "isp.summit.category", "code", catalogs.categories, summary
         )
-        self._sync_catalog("isp.summit.licence", "acronym", catalogs.licences, summary)
+        self._sync_catalog("isp.summit.licence", "code", catalogs.licences, summary)
         self._sync_catalog("isp.summit.plan", "code", catalogs.plans, summary)
         partitions = self._sync_catalog(
             "isp.summit.partition", "code", catalogs.partitions, summary
@@ -93,7 +93,7 @@ class IspTelephonyIntegrationCatalog(models.Model):
         seen = {}
         to_create = []
         for entry in entries:
-            code = entry.acronym if key == "acronym" else entry.code
+            code = entry.code
             record = existing.get(code)
             if record is None:
                 to_create.append(

@@ -224,5 +224,5 @@ class IspTelephonyPlan(models.Model):
             "name": self.env._("Rated calls"),
             "res_model": "isp.cdr",
             "view_mode": "list,form",
-            "domain": [("rating_plan_id", "=", self.id)],
+            "domain": [("billing_plan_id", "=", self.id)],
         }

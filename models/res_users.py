@@ -8,7 +8,7 @@ from odoo import fields, models
 class ResUsers(models.Model):
     _inherit = "res.users"
 
-    isp_telephony_agent_ids = fields.One2many(
+    telephony_agent_ids = fields.One2many(
         "isp.telephony.agent",
         "user_id",
         string="Telephony Endpoints",

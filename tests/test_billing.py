@@ -74,7 +74,7 @@ class TestCloseMonth(BillingFlowCase):
         charge = result["charges"]
         self.assertEqual(len(charge), 1)
         self.assertEqual(
-            (charge.contract_id, charge.partner_id, charge.plan_id),
+            (charge.contract_id, charge.partner_id, charge.billing_plan_id),
             (self.contract, self.partner, self.plan),
         )
         self.assertEqual(charge.billing_month, date(2026, 3, 1))
