@@ -951,7 +951,7 @@ class IspTelephonyBilling(models.AbstractModel):
             totals["failed"] += len(result["failed"])
             totals["failed_contracts"].update(result["failed"])
             if commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+                self.env["ir.cron"]._telephony_commit()
             self.env.invalidate_all()
         return totals
 

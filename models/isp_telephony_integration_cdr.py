@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models, modules
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..gateways import base as gateway_base
@@ -25,13 +25,6 @@ _logger = logging.getLogger(__name__)
 # CDR files younger than this (seconds since last change) may still be being
 # written by the platform: they wait for the next run.
 CDR_FILE_SETTLE_SECONDS = 30
-
-
-def _commit(env):
-    """Commit one unit of the scheduled import (never inside tests, whose
-    transaction is rolled back at the end)."""
-    if not modules.module.current_test:
-        env.cr.commit()  # pylint: disable=invalid-commit
 
 
 class IspTelephonyIntegrationCdr(models.Model):
@@ -148,7 +141,7 @@ class IspTelephonyIntegrationCdr(models.Model):
             for path in paths:
                 runs |= integration._import_one_cdr_file(layout, path)
                 if commit:
-                    _commit(self.env)
+                    self.env["ir.cron"]._telephony_commit()
         return runs
 
     def _import_one_cdr_file(self, layout, path):
@@ -286,7 +279,7 @@ class IspTelephonyIntegrationCdr(models.Model):
                         ),
                     )
                 if commit:
-                    _commit(self.env)
+                    self.env["ir.cron"]._telephony_commit()
             integration.cdr_last_import = fields.Datetime.now()
         return runs
 
@@ -360,7 +353,7 @@ class IspTelephonyIntegrationCdr(models.Model):
         # Files are committed one by one in production: a failure undoes
         # only the rest of its integration (rollback); in tests, where
         # nothing is committed, a savepoint does the same.
-        committing = commit and not modules.module.current_test
+        committing = commit and self.env["ir.cron"]._telephony_can_commit()
         for integration in due:
             try:
                 with (
@@ -384,7 +377,7 @@ class IspTelephonyIntegrationCdr(models.Model):
                     integration.cdr_next_import
                 )
             if commit:
-                _commit(self.env)
+                self.env["ir.cron"]._telephony_commit()
 
     # Import jobs (OCA queue_job) -------------------------------------------
     def _enqueue_cdr_imports(self):
