@@ -143,17 +143,6 @@ class IspCdr(models.Model):
         ondelete="set null",
         copy=False,
     )
-    billed = fields.Boolean(
-        compute="_compute_billed",
-        store=True,
-        help="On a telephony charge (a closed month): its rating never changes again.",
-    )
-
-    @api.depends("charge_id")
-    def _compute_billed(self):
-        for cdr in self:
-            cdr.billed = bool(cdr.charge_id)
-
     # Display ------------------------------------------------------------------
     ani_display = fields.Char(
         string="Caller",

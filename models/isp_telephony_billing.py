@@ -119,7 +119,7 @@ RETURNING id, contract_id, billing_plan_id
 # cycle, on a line whose contract is charged.
 _LINK = """
 UPDATE isp_cdr c
-   SET charge_id = b.target_id, billed = true
+   SET charge_id = b.target_id
   FROM isp_billing_cycle b
  WHERE b.target_id IS NOT NULL
    AND c.line_id = b.line_id
@@ -183,7 +183,7 @@ UPDATE isp_cdr c
        charge = v.cm::numeric / power(10::numeric, v.dg),
        margin = v.cm::numeric / power(10::numeric, v.dg)
                 - COALESCE(c.platform_cost, 0),
-       charge_id = v.target_id, billed = v.target_id IS NOT NULL
+       charge_id = v.target_id
   FROM (SELECT v.*, b.target_id
           FROM isp_cdr_rating_result v
           JOIN isp_billing_cycle b ON b.line_id = v.ln

@@ -49,7 +49,7 @@ UPDATE isp_telephony_charge
 RETURNING id
 """
 _FREE_LEGACY_CDRS = """
-UPDATE isp_cdr SET invoice_id = NULL, invoice_line_id = NULL, billed = false
+UPDATE isp_cdr SET invoice_id = NULL, invoice_line_id = NULL
  WHERE invoice_id = ANY(%s) AND charge_id IS NULL
 """
 _FREE_CDRS = (

@@ -87,7 +87,7 @@ class TestCloseMonth(BillingFlowCase):
         self.assertEqual(charge.cycle_label, "02/10/2026 - 03/09/2026")
         self.assertEqual(charge.line_count, 1)
         self.assertEqual(len(charge.cdr_ids), 4)
-        self.assertTrue(all(charge.cdr_ids.mapped("billed")))
+        self.assertEqual(charge.cdr_ids.charge_id, charge)
         # The charge's Calls button (found through line and connect time,
         # charge_id being unindexed) lists exactly those calls.
         action = charge.action_view_calls()
@@ -164,7 +164,7 @@ class TestCloseMonth(BillingFlowCase):
         result = self.close()
         self.assertFalse(result["charges"])
         self.assertIn("no rate", result["skipped"][self.contract.id])
-        self.assertFalse(self.env["isp.cdr"].search([("billed", "=", True)]))
+        self.assertFalse(self.env["isp.cdr"].search([("charge_id", "!=", False)]))
 
     def test_only_selected_contracts(self):
         self._calls()
@@ -229,7 +229,7 @@ class TestCloseMonth(BillingFlowCase):
         calls = self.env["isp.cdr"].search([("line_id", "=", self.line.id)])
         first = calls.sorted("connect_time")[0]
         self.env.cr.execute(
-            "UPDATE isp_cdr SET invoice_id = %s, billed = true WHERE id = %s",
+            "UPDATE isp_cdr SET invoice_id = %s WHERE id = %s",
             [legacy.id, first.id],
         )
         first.invalidate_recordset()
@@ -482,7 +482,7 @@ class TestCloseWizard(BillingFlowCase):
         self.assertAlmostEqual(row.excess_minutes, round(176 / 60, 2))
         self.assertAlmostEqual(row.amount, 2.68)
         self.assertEqual(row.franchise, "Fixed: 1.67 / 1.67 min")
-        self.assertFalse(self.env["isp.cdr"].search([("billed", "=", True)]))
+        self.assertFalse(self.env["isp.cdr"].search([("charge_id", "!=", False)]))
         wizard.action_generate()
         self.assertEqual(wizard.state, "done")
         self.assertEqual(row.status, "charged")

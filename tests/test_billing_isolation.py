@@ -64,7 +64,7 @@ class TestCloseIsolation(BillingFlowCase):
         calls = self.env["isp.cdr"].search([("line_id", "=", self.bad_line.id)])
         self.assertTrue(calls)
         self.assertFalse(calls.charge_id)
-        self.assertFalse(any(calls.mapped("billed")))
+        self.assertFalse(any(calls.mapped("charge_id")))
         self.assertIn("currency", self.bad.telephony_billing_error)
         self.assertTrue(self.bad.telephony_billing_error_date)
         self.assertEqual(
