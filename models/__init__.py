@@ -47,6 +47,7 @@ from . import isp_telephony_plan_bucket
 from . import isp_telephony_rating
 from . import isp_telephony_charge
 from . import isp_telephony_billing
+from . import isp_telephony_billing_jobs
 from . import isp_sip_line_spend
 from . import isp_telephony_spend
 from . import isp_telephony_notice

@@ -16,7 +16,7 @@ from odoo.tools.pdf import PdfFileReader
 from odoo.tools.safe_eval import safe_eval
 from odoo.tools.safe_eval import time as safe_time
 
-from ..models import isp_telephony_billing
+from ..models import isp_telephony_billing_jobs
 from ..report import call_statement
 from .billing_common import LOCAL, MARCH, MOBILE, NATIONAL, USA, BillingCase
 from .jobs_common import trap_jobs
@@ -265,7 +265,7 @@ class TestCloseMonth(BillingFlowCase):
         self.cdr(LOCAL, 400, 60, line=line)
         self.cdr(LOCAL, 400, 60)
         service = self.env["isp.telephony.billing"]
-        with patch.object(isp_telephony_billing, "CRON_CHUNK_CONTRACTS", 1):
+        with patch.object(isp_telephony_billing_jobs, "CRON_CHUNK_CONTRACTS", 1):
             totals = service._close_in_chunks(date(2026, 3, 1), self.company)
             again = service._close_in_chunks(date(2026, 3, 1), self.company)
         self.assertEqual((totals["charges"], totals["cdrs"]), (2, 2))
