@@ -1,6 +1,6 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Contract: its SIP lines, its calls and its telephony spend."""
+"""Contract: its SIP lines, its calls, its telephony spend and notices."""
 
 import logging
 
@@ -10,17 +10,6 @@ from odoo.exceptions import UserError
 from ..tools import blocking
 
 _logger = logging.getLogger(__name__)
-
-# --- Service status and blocking (issue 6) ---------------------------------
-# The contract's telephony service status follows its unpaid invoices and
-# OCA's termination; its SIP lines follow the status on the platform.
-
-
-# Fields the notices own (written as superuser by the notice queue).
-NOTICE_FIELDS = frozenset(
-    {"telephony_notice_no_email", "telephony_notice_no_email_date"}
-)
-# --- end of the module-level part of issue 6 ---------------------------------
 
 
 class ContractContract(models.Model):

@@ -11,7 +11,6 @@ from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 
 from ..tools import blocking
-from .contract_contract import NOTICE_FIELDS
 
 _logger = logging.getLogger(__name__)
 
@@ -93,6 +92,12 @@ def _error_text(error):
     if isinstance(error, (UserError, AccessError)) and error.args:
         return error.args[0]
     return f"{type(error).__name__}: {error}"
+
+
+# Fields the notices own (written as superuser by the notice queue).
+NOTICE_FIELDS = frozenset(
+    {"telephony_notice_no_email", "telephony_notice_no_email_date"}
+)
 
 
 class ContractContractServiceStatus(models.Model):
