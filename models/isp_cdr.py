@@ -8,11 +8,16 @@ from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.misc import format_datetime
 
+from ..tools import direction as call_direction
 from ..tools import phone
 from .fields import UncheckedMany2one, install_delete_guards
 from .isp_telephony_destination_class import DEST_CLASSES
 
-DIRECTIONS = [("in", "Inbound"), ("out", "Outbound"), ("internal", "Internal")]
+DIRECTIONS = [
+    (call_direction.INBOUND, "Inbound"),
+    (call_direction.OUTBOUND, "Outbound"),
+    (call_direction.INTERNAL, "Internal"),
+]
 RATING_STATUSES = [
     ("unrated", "Unrated"),
     ("rated", "Rated"),

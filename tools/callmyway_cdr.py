@@ -16,11 +16,9 @@ from .cdr import (
     _Reject,
     _seconds,
 )
-from .cdr_layouts import (
-    DIRECTIONS,
-    STANDARD_DATE_FORMAT,
-)
+from .cdr_layouts import STANDARD_DATE_FORMAT
 from .clock import _clock
+from .direction import DIRECTIONS
 
 _CMW_NOT_CONNECTED = frozenset({"", "1970-01-01 00:00:00", "0000-00-00 00:00:00"})
 
