@@ -9,7 +9,7 @@ insert) on the benchmark database (scripts/bench.sh installs the module)::
    numbers the generated calls use, so matching has work; earlier benchmark
    calls are deleted first.
 2. Writes an Asterisk Master.csv of ``--rows`` rows to a temporary file
-   (:func:`tools.cdr.generate_master_csv`; not timed).
+   (:func:`cdr_fixtures.generate_master_csv`; not timed).
 3. Times the import of the file through ``isp.cdr.import._import_file``
    (the cron's path), commit included: ``rows_per_s``.
 4. Times the re-import of the same file (skipped on its checksum):
@@ -37,6 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import cdr_fixtures
 from odoo_env import database_parser, odoo_env, peak_rss_mb, report
 
 BENCH_NAME = "CDR import benchmark"
@@ -149,7 +150,7 @@ def run_benchmark(env, args, work):
     incoming = work / "incoming"
     incoming.mkdir()
     path = incoming / "Master.csv"
-    tools_cdr.generate_master_csv(str(path), args.rows, lines=args.lines)
+    cdr_fixtures.generate_master_csv(str(path), args.rows, lines=args.lines)
     result["file_mb"] = round(path.stat().st_size / 2**20, 1)
     kept = work / "Master.csv.copy"
     shutil.copyfile(path, kept)

@@ -3,7 +3,7 @@
 """Speed of the database-free CDR parsing core (parse + normalise).
 
 Generates an Asterisk Master.csv in memory (200,000 rows by default, made by
-:func:`tools.cdr.generate_master_csv`: a few thousand of the ISP's lines call
+:func:`cdr_fixtures.generate_master_csv`: a few thousand of the ISP's lines call
 varied numbers), then times :func:`tools.cdr.iter_file` over it with cold
 caches. Generation is not timed. The last line printed is a JSON object::
 
@@ -23,6 +23,8 @@ import json
 import sys
 import time
 from pathlib import Path
+
+import cdr_fixtures
 
 
 def _load_cdr():
@@ -55,7 +57,9 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     cdr = _load_cdr()
     stream = io.BytesIO()
-    cdr.generate_master_csv(stream, args.rows, seed=args.seed, lines=args.lines)
+    cdr_fixtures.generate_master_csv(
+        stream, args.rows, seed=args.seed, lines=args.lines
+    )
     data = stream.getvalue()
     records = rejected = 0
     wall = time.perf_counter()

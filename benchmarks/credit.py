@@ -288,7 +288,7 @@ def main(argv=None):
         unrated, rated = env.cr.fetchone()
         env.cr.execute(
             "SELECT count(*) FROM queue_job"
-            " WHERE state = 'pending' AND isp_sip_line_id IS NOT NULL"
+            " WHERE state = 'pending' AND telephony_sip_line_id IS NOT NULL"
         )
         pending_jobs = env.cr.fetchone()[0]
         report(

@@ -211,7 +211,7 @@ def run(odoo, Registry, dbname, args):
             active, terminals = cr.fetchone()
             cr.execute(
                 """SELECT state, count(*) FROM queue_job
-                    WHERE isp_sip_line_id = ANY(%s) GROUP BY state""",
+                    WHERE telephony_sip_line_id = ANY(%s) GROUP BY state""",
                 (lines_ids,),
             )
             jobs = dict(cr.fetchall())
@@ -260,7 +260,7 @@ def setup(env, server, count, baseline_count):
     )
     integration.action_sync_catalogs()
     cost_center = env["isp.summit.cost.center"].create(
-        {"value": "Default", "integration_id": integration.id}
+        {"code": "Default", "integration_id": integration.id}
     )
     total = count + baseline_count
     number_range = env["isp.number.range"].create(
@@ -288,9 +288,9 @@ def setup(env, server, count, baseline_count):
     common = {
         "integration_id": integration.id,
         "partition_id": catalog("isp.summit.partition", "code", "SP01").id,
-        "category_id": catalog("isp.summit.category", "acronym", "DEF").id,
+        "category_id": catalog("isp.summit.category", "code", "DEF").id,
         "platform_plan_id": catalog("isp.summit.plan", "code", "RES100").id,
-        "licence_id": catalog("isp.summit.licence", "acronym", "RES").id,
+        "licence_id": catalog("isp.summit.licence", "code", "RES").id,
         "cost_center_id": cost_center.id,
         "due_day": 10,
     }

@@ -119,7 +119,7 @@ def generate(calls, lines, seed=7):
             answered = rng.random() < 0.8
             billsec = rng.randint(1, 900) if answered else 0
             moment = start + timedelta(seconds=rng.randint(0, 29 * 86400))
-            direction = "inbound" if rng.random() < 0.3 else "outbound"
+            direction = "in" if rng.random() < 0.3 else "out"
             line_calls.append(
                 rating.Call(
                     call_id, direction, rng.choice(pool), moment, billsec, answered

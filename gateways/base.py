@@ -170,9 +170,9 @@ class LineSpec:
     account_code: str = ""
     extension: str = ""
     partition: str = ""  # partition code
-    category: str = ""  # category code (acronym)
+    category: str = ""  # category code
     plan: str = ""  # platform plan code
-    licence: str = ""  # licence code (acronym)
+    licence: str = ""  # licence code
     cost_center: str = "Default"
     activation_date: str = ""  # ISO date
     due_day: int = 1
@@ -192,7 +192,6 @@ class LineResult:
 class CatalogEntry:
     code: str
     name: str
-    acronym: str = ""
     extra: dict = field(default_factory=dict)
 
 

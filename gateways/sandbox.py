@@ -200,7 +200,7 @@ class SandboxGateway(Gateway):
                 extra = dict(extra)
                 if kind == "partitions":
                     extra.update(_BLOCKING)
-                entries.append(CatalogEntry(code, name, acronym=code, extra=extra))
+                entries.append(CatalogEntry(code, name, extra=extra))
             setattr(catalogs, kind, entries)
         return catalogs
 

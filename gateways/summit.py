@@ -133,20 +133,28 @@ def parse_line(data, need_credential=False):
     )
 
 
-def parse_catalog(items):
+# Catalogs whose entries Summit names by their acronym (the code our
+# catalogs keep); the others by their code.
+ACRONYM_CATALOGS = ("categories", "licences")
+
+
+def parse_catalog(items, by_acronym=False):
     """CatalogEntry list from Summit catalog items; keys other than code,
-    name and acronym go into ``extra`` (e.g. a partition's categories)."""
+    name and acronym go into ``extra`` (e.g. a partition's categories).
+    ``by_acronym``: the entry's code is its acronym (the code when it has
+    none)."""
     entries = []
     for item in items:
         if not isinstance(item, dict) or not item.get("code"):
             raise ProtocolError("Summit answered a catalog entry without a code.")
         code = _text(item["code"], "catalog code")
+        if by_acronym:
+            code = _text(item.get("acronym"), "catalog acronym") or code
         extra = {k: v for k, v in item.items() if k not in ("code", "name", "acronym")}
         entries.append(
             CatalogEntry(
                 code=code,
                 name=_text(item.get("name"), "catalog name") or code,
-                acronym=_text(item.get("acronym"), "catalog acronym") or code,
                 extra=extra,
             )
         )
@@ -370,5 +378,8 @@ class SummitGateway(Gateway):
     def list_catalogs(self):
         catalogs = Catalogs()
         for kind, path in CATALOG_PATHS.items():
-            setattr(catalogs, kind, parse_catalog(self._get_pages(path)))
+            entries = parse_catalog(
+                self._get_pages(path), by_acronym=kind in ACRONYM_CATALOGS
+            )
+            setattr(catalogs, kind, entries)
         return catalogs

@@ -1,6 +1,12 @@
+"""The addon's business objects, one concept per file."""
+
 from . import res_company
 from . import res_config_settings
+from . import ir_cron
 from . import isp_telephony_integration
+from . import isp_telephony_integration_calls
+from . import isp_telephony_integration_cdr
+from . import isp_telephony_integration_catalog
 from . import isp_number_range
 from . import isp_phone_number
 from . import isp_summit_catalog_mixin
@@ -11,6 +17,10 @@ from . import isp_summit_plan
 from . import isp_summit_partition
 from . import isp_telephony_plan
 from . import isp_sip_line
+from . import isp_sip_line_catalog
+from . import isp_sip_line_provisioning
+from . import isp_sip_line_provisioning_jobs
+from . import isp_sip_line_blocking
 from . import isp_sip_line_did
 from . import isp_cdr
 from . import isp_number_assignment
@@ -19,11 +29,15 @@ from . import isp_cdr_layout
 from . import isp_cdr_import
 from . import isp_cdr_rejection
 from . import contract_contract
+from . import contract_collection_charge
+from . import contract_contract_service_status
 from . import res_partner
 from . import isp_telephony_agent
 from . import isp_telephony_agent_caller_id
 from . import isp_call_outcome
 from . import isp_call_log
+from . import isp_call_log_panel
+from . import isp_call_log_dial
 from . import res_users
 from . import account_partial_reconcile
 from . import isp_telephony_destination_class
@@ -33,6 +47,7 @@ from . import isp_telephony_plan_bucket
 from . import isp_telephony_rating
 from . import isp_telephony_charge
 from . import isp_telephony_billing
+from . import isp_telephony_billing_jobs
 from . import isp_sip_line_spend
 from . import isp_telephony_spend
 from . import isp_telephony_notice

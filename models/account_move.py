@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Invoices: the telephony charges they carry and the contracts they reopen."""
+
 from odoo import api, fields, models
 
 

@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Invoice lines: the telephony charge and plan an invoice line bills."""
+
 from odoo import api, fields, models
 
 from .isp_telephony_destination_class import DEST_CLASSES
@@ -8,7 +10,7 @@ from .isp_telephony_destination_class import DEST_CLASSES
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
-    telephony_plan_id = fields.Many2one(
+    telephony_billing_plan_id = fields.Many2one(
         "isp.telephony.plan",
         readonly=True,
         index="btree_not_null",

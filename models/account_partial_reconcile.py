@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Payments: clearing a contract's invoice re-evaluates its service status."""
+
 from odoo import api, models
 
 

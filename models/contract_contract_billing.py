@@ -3,7 +3,7 @@
 """The contract's side of telephony billing (issue 13): its charges, and
 OCA contract's recurring invoice carrying the charges still to invoice.
 
-Kept beside contract_contract.py (service status and blocking) so that each
+Kept beside contract_contract_service_status.py (blocking) so that each
 file reads as one concern of the same model."""
 
 import logging

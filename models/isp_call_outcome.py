@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Call outcome: what came of a call, chosen in the call panel."""
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 

@@ -1,16 +1,23 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Call detail record: one imported call, its line and its rating."""
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.misc import format_datetime
 
+from ..tools import direction as call_direction
 from ..tools import phone
 from .fields import UncheckedMany2one, install_delete_guards
 from .isp_telephony_destination_class import DEST_CLASSES
 
-DIRECTIONS = [("in", "Inbound"), ("out", "Outbound"), ("internal", "Internal")]
+DIRECTIONS = [
+    (call_direction.INBOUND, "Inbound"),
+    (call_direction.OUTBOUND, "Outbound"),
+    (call_direction.INTERNAL, "Internal"),
+]
 RATING_STATUSES = [
     ("unrated", "Unrated"),
     ("rated", "Rated"),
@@ -89,7 +96,7 @@ class IspCdr(models.Model):
         help="Rated: priced (maybe 0 inside the franchise). Free: unanswered, "
         "below the minimum, emergency. No rate: no rate matches, fix the plan.",
     )
-    rating_plan_id = UncheckedMany2one(
+    billing_plan_id = UncheckedMany2one(
         "isp.telephony.plan", string="Rated with Plan", readonly=True
     )
     dest_class = fields.Selection(
@@ -141,17 +148,6 @@ class IspCdr(models.Model):
         ondelete="set null",
         copy=False,
     )
-    billed = fields.Boolean(
-        compute="_compute_billed",
-        store=True,
-        help="On a telephony charge (a closed month): its rating never changes again.",
-    )
-
-    @api.depends("charge_id")
-    def _compute_billed(self):
-        for cdr in self:
-            cdr.billed = bool(cdr.charge_id)
-
     # Display ------------------------------------------------------------------
     ani_display = fields.Char(
         string="Caller",

@@ -24,7 +24,9 @@ class IspCdrAnalysis(models.Model):
     line_id = fields.Many2one("isp.sip.line", string="SIP Line", readonly=True)
     contract_id = fields.Many2one("contract.contract", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    rating_plan_id = fields.Many2one("isp.telephony.plan", string="Plan", readonly=True)
+    billing_plan_id = fields.Many2one(
+        "isp.telephony.plan", string="Plan", readonly=True
+    )
     dest_class = fields.Selection(
         DEST_CLASSES, string="Destination Class", readonly=True
     )
@@ -58,7 +60,7 @@ class IspCdrAnalysis(models.Model):
             CREATE OR REPLACE VIEW {self._table} AS (
                 SELECT c.id, c.id AS cdr_id, c.detect_time, c.company_id,
                        c.integration_id, c.line_id, c.contract_id, c.partner_id,
-                       c.rating_plan_id, c.dest_class, c.direction,
+                       c.billing_plan_id, c.dest_class, c.direction,
                        c.disposition,
                        COALESCE(c.rating_status, 'unrated') AS rating_status,
                        c.invoice_id IS NOT NULL AS billed,

@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""CDR import run: a file, an upload or an API window read into calls."""
+
 import functools
 import io
 import logging

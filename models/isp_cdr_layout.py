@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""CDR file layout: how one CDR file format is read."""
+
 import json
 
 from odoo import api, fields, models

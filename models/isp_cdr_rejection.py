@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Rejected CDR row: a row that could not be imported, and why."""
+
 from odoo import fields, models
 
 

@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Number assignment: which line or DID holds a number now."""
+
 from odoo import fields, models
 
 # The rows of this table are written by database triggers on isp_sip_line and

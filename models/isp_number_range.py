@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Number range: a block of numbers handed out by the carrier."""
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 

@@ -1,9 +1,11 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Phone number: one number of a range and its availability."""
+
 from datetime import timedelta
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 
 from ..tools import phone
@@ -14,6 +16,46 @@ STATES = [
     ("in_use", "In Use"),
     ("quarantine", "Quarantined"),
 ]
+
+
+# Number states a line may take a number from.
+FREE_NUMBER_STATES = ("available", "reserved")
+
+
+def check_free(numbers):
+    """Refuse numbers that are not Available or Reserved, with a readable
+    message (the database's unique key is the final guarantee)."""
+    taken = numbers.sudo().filtered(lambda n: n.state not in FREE_NUMBER_STATES)
+    if taken:
+        raise ValidationError(
+            numbers.env._(
+                "These numbers are not free (in use or quarantined): %s. "
+                "Choose an available number.",
+                ", ".join(taken.mapped("name")),
+            )
+        )
+
+
+def numbers_in(vals_list, field_name, env):
+    """The isp.phone.number records that ``vals_list`` assigns."""
+    ids = {vals[field_name] for vals in vals_list if vals.get(field_name)}
+    return env["isp.phone.number"].browse(sorted(ids))
+
+
+def take_numbers(numbers):
+    """Mark ``numbers`` In use (set-based) after checking that each is free."""
+    numbers = numbers.exists()
+    if not numbers:
+        return
+    check_free(numbers)
+    numbers.sudo()._set_state("in_use")
+
+
+def release_numbers(numbers):
+    """Put numbers a line no longer uses into quarantine (set-based)."""
+    numbers = numbers.exists()
+    if numbers:
+        numbers.sudo()._put_in_quarantine()
 
 
 class IspPhoneNumber(models.Model):

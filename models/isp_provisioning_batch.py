@@ -43,7 +43,7 @@ class IspProvisioningBatch(models.Model):
         return (
             self.env["queue.job"]
             .sudo()
-            .search([("isp_provisioning_batch_id", "in", self.ids)])
+            .search([("telephony_provisioning_batch_id", "in", self.ids)])
         )
 
     def _compute_progress(self):
@@ -51,8 +51,8 @@ class IspProvisioningBatch(models.Model):
             self.env["queue.job"]
             .sudo()
             ._read_group(
-                [("isp_provisioning_batch_id", "in", self.ids)],
-                ["isp_provisioning_batch_id", "state"],
+                [("telephony_provisioning_batch_id", "in", self.ids)],
+                ["telephony_provisioning_batch_id", "state"],
                 ["__count"],
             )
         )
@@ -67,7 +67,7 @@ class IspProvisioningBatch(models.Model):
             batch.pending_count = waiting
             batch.done_count = mine.get("done", 0)
             # Chunk jobs record a line's failure on the line (Error).
-            in_error = batch._jobs().isp_sip_line_ids.filtered(
+            in_error = batch._jobs().telephony_sip_line_ids.filtered(
                 lambda line: line.state == "error"
             )
             batch.failed_count = mine.get("failed", 0) + len(in_error)
@@ -93,7 +93,7 @@ class IspProvisioningBatch(models.Model):
             "isp_telephony.action_isp_sip_line"
         )
         jobs = self._jobs()
-        lines = jobs.isp_sip_line_id | jobs.isp_sip_line_ids
+        lines = jobs.telephony_sip_line_id | jobs.telephony_sip_line_ids
         action["domain"] = [("id", "in", lines.ids)]
         action["context"] = {"active_test": False}
         return action
@@ -103,7 +103,7 @@ class IspProvisioningBatch(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "isp_telephony.action_isp_provisioning_queue_job"
         )
-        action["domain"] = [("isp_provisioning_batch_id", "=", self.id)]
+        action["domain"] = [("telephony_provisioning_batch_id", "=", self.id)]
         action["context"] = {"search_default_group_by_state": 1}
         return action
 
@@ -111,9 +111,11 @@ class IspProvisioningBatch(models.Model):
         """Run the failed jobs again (their lines in error go back to
         Provisioning or are pushed again)."""
         jobs = self._jobs()
-        lines = jobs.filtered(lambda j: j.state == "failed").isp_sip_line_id
+        lines = jobs.filtered(lambda j: j.state == "failed").telephony_sip_line_id
         # Lines of chunk jobs record their own failure (Error).
-        lines |= jobs.isp_sip_line_ids.filtered(lambda line: line.state == "error")
+        lines |= jobs.telephony_sip_line_ids.filtered(
+            lambda line: line.state == "error"
+        )
         lines = self.env["isp.sip.line"].browse(lines.ids)
         lines.filtered(lambda line: line.state == "error").action_retry()
         return True

@@ -1,9 +1,11 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""DID: an extra inbound number routed to a SIP line."""
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from .isp_sip_line import check_free, numbers_in, release_numbers, take_numbers
+from .isp_phone_number import check_free, numbers_in, release_numbers, take_numbers
 
 # DID fields the platform holds: changing one pushes the line's DID list.
 PUSHED_FIELDS = ("number_id", "priority", "port")

@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Platform catalog entry: what every catalog of a platform has."""
+
 from odoo import fields, models
 
 

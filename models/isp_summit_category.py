@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Category: a platform class of service (blocking switches it)."""
+
 from odoo import fields, models
 
 
@@ -11,21 +13,21 @@ class IspSummitCategory(models.Model):
     _description = "Summit Category"
     _inherit = ["isp.summit.catalog.mixin"]
     _order = "integration_id, name"
-    _rec_names_search = ["name", "acronym"]
+    _rec_names_search = ["name", "code"]
 
     name = fields.Char(string="Description", required=True)
-    acronym = fields.Char(
+    code = fields.Char(
         required=True, help="Code of the category on the platform (sigla)."
     )
 
     _sql_constraints = [
         (
-            "acronym_uniq",
-            "UNIQUE(integration_id, acronym)",
-            "A category acronym must be unique per integration.",
+            "code_uniq",
+            "UNIQUE(integration_id, code)",
+            "A category code must be unique per integration.",
         ),
     ]
 
     def _compute_display_name(self):
         for record in self:
-            record.display_name = f"[{record.acronym}] {record.name}"
+            record.display_name = f"[{record.code}] {record.name}"

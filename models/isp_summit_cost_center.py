@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Cost centre of the platform."""
+
 from odoo import fields, models
 
 
@@ -9,10 +11,10 @@ class IspSummitCostCenter(models.Model):
     _name = "isp.summit.cost.center"
     _description = "Summit Cost Centre"
     _inherit = ["isp.summit.catalog.mixin"]
-    _rec_name = "value"
-    _order = "integration_id, value"
+    _rec_name = "code"
+    _order = "integration_id, code"
 
-    value = fields.Char(
+    code = fields.Char(
         required=True,
         default="Default",
         help="Cost centre exactly as the platform spells it (Default, DEFAULT...).",
@@ -20,8 +22,8 @@ class IspSummitCostCenter(models.Model):
 
     _sql_constraints = [
         (
-            "value_uniq",
-            "UNIQUE(integration_id, value)",
+            "code_uniq",
+            "UNIQUE(integration_id, code)",
             "A cost centre must be unique per integration.",
         ),
     ]

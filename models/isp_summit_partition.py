@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Partition: a platform region and the categories it allows."""
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 

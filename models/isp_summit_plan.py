@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Platform plan: a consumption plan configured on the platform."""
+
 from odoo import fields, models
 
 

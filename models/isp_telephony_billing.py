@@ -14,10 +14,8 @@ import logging
 import time
 from datetime import date
 
-from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
-
-from odoo.addons.queue_job.exception import RetryableJobError
+from odoo import api, models
+from odoo.exceptions import UserError
 
 from ..tools import billing
 from . import isp_telephony_rating as rating_service
@@ -26,10 +24,6 @@ from .isp_telephony_rating import copy_rows
 
 _logger = logging.getLogger(__name__)
 
-# Contracts closed per chunk: by the scheduled run and by a close of a whole
-# company, each chunk is one queue job (_close_month takes any chunk). The
-# system parameter isp_telephony.close_chunk_contracts overrides it.
-CRON_CHUNK_CONTRACTS = 500
 # First key of the transaction-level advisory lock a close takes per
 # company (the second key is the company id): two closes of one company
 # never run at once; the second is refused with a message. Chunk jobs take
@@ -37,10 +31,6 @@ CRON_CHUNK_CONTRACTS = 500
 # own contracts (CONTRACT_CLOSE_LOCK, contract id) exclusively.
 CLOSE_LOCK = 0x15B1C105
 CONTRACT_CLOSE_LOCK = 0x15B1C106
-# The channel of the close's jobs (its capacity: the root's, the workers').
-CLOSE_CHANNEL = "root.telephony_close"
-# A chunk job that finds its contracts being closed waits this long.
-CLOSE_BUSY_RETRY_SECONDS = 30
 # Statuses a CDR must have to be charged; unrated and no_rate block the
 # contract (never a silent zero).
 BILLABLE = ("rated", "free")
@@ -105,7 +95,7 @@ TRUNCATE isp_billing_new_charge;
 _COPY_NEW = "COPY isp_billing_new_charge FROM STDIN"
 _INSERT_NEW = """
 INSERT INTO isp_telephony_charge (
-       contract_id, plan_id, sequence, company_id, partner_id, currency_id,
+       contract_id, billing_plan_id, sequence, company_id, partner_id, currency_id,
        cycle_start, cycle_end, billing_month, state, calls, billsec,
        franchise_seconds, excess_seconds, line_count, amount,
        create_uid, write_uid, create_date, write_date)
@@ -113,13 +103,13 @@ SELECT contract_id, plan_id, seq, company_id, partner_id, currency_id,
        cycle_start, cycle_end, %(month)s, 'included', 0, 0, 0, 0, 0, 0,
        %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
   FROM isp_billing_new_charge
-RETURNING id, contract_id, plan_id
+RETURNING id, contract_id, billing_plan_id
 """
 # The calls a close charges: not yet charged, rated or free, in the line's
 # cycle, on a line whose contract is charged.
 _LINK = """
 UPDATE isp_cdr c
-   SET charge_id = b.target_id, billed = true
+   SET charge_id = b.target_id
   FROM isp_billing_cycle b
  WHERE b.target_id IS NOT NULL
    AND c.line_id = b.line_id
@@ -176,14 +166,14 @@ SELECT l.contract_id, l.billing_plan_id,
 # (when its contract is charged), so a call is rewritten once per close.
 _WRITE = """
 UPDATE isp_cdr c
-   SET rating_status = v.st, rating_plan_id = v.pl, dest_class = v.dc,
+   SET rating_status = v.st, billing_plan_id = v.pl, dest_class = v.dc,
        rate_id = v.ra, bucket_id = v.bu, cycle_start = v.cy,
        rounded_seconds = v.rs, franchise_seconds = v.fs, excess_seconds = v.es,
        currency_id = v.cu,
        charge = v.cm::numeric / power(10::numeric, v.dg),
        margin = v.cm::numeric / power(10::numeric, v.dg)
                 - COALESCE(c.platform_cost, 0),
-       charge_id = v.target_id, billed = v.target_id IS NOT NULL
+       charge_id = v.target_id
   FROM (SELECT v.*, b.target_id
           FROM isp_cdr_rating_result v
           JOIN isp_billing_cycle b ON b.line_id = v.ln
@@ -588,7 +578,7 @@ class IspTelephonyBilling(models.AbstractModel):
         contract_ids = sorted(to_charge)
         cr.execute(
             """
-            SELECT contract_id, plan_id, max(sequence),
+            SELECT contract_id, billing_plan_id, max(sequence),
                    max(id) FILTER (WHERE state IN ('to_invoice', 'included'))
               FROM isp_telephony_charge
              WHERE contract_id = ANY(%s) AND billing_month = %s
@@ -658,7 +648,7 @@ class IspTelephonyBilling(models.AbstractModel):
         if old_ids:
             cr.execute(_TOTALS, [old_ids])
         cr.execute(
-            "SELECT id, contract_id, plan_id FROM isp_telephony_charge"
+            "SELECT id, contract_id, billing_plan_id FROM isp_telephony_charge"
             " WHERE id = ANY(%s)",
             [charge_ids],
         )
@@ -689,271 +679,6 @@ class IspTelephonyBilling(models.AbstractModel):
             """,
             [ids, texts],
         )
-
-    @api.model
-    def _cron_monthly_billing(self, commit=False):
-        """Close the current month from the 26th on (every due day, 1-25,
-        has passed: each cycle of the month is closed), else the previous one:
-        one queue job per chunk of each company's contracts (see
-        _enqueue_close). ``commit`` is kept for callers of the old signature."""
-        today = fields.Date.context_today(self)
-        month = billing.month_start(today)
-        if today.day < 26:
-            month = billing.previous_month(today)
-        self.env.flush_all()
-        self.env.cr.execute(
-            "SELECT DISTINCT company_id FROM isp_sip_line"
-            " WHERE billing_plan_id IS NOT NULL"
-        )
-        company_ids = [row[0] for row in self.env.cr.fetchall()]
-        jobs = []
-        for company in self.env["res.company"].browse(company_ids):
-            jobs += self.with_company(company)._enqueue_close(month, company)
-        return jobs
-
-    @api.model
-    def _close_chunk_size(self):
-        value = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("isp_telephony.close_chunk_contracts")
-        )
-        try:
-            return max(1, int(value)) if value else CRON_CHUNK_CONTRACTS
-        except ValueError:
-            return CRON_CHUNK_CONTRACTS
-
-    @api.model
-    def _close_chunks(self, company, contract_ids=None):
-        """``company``'s contracts with a telephony plan (among
-        ``contract_ids`` when given), in chunks of _close_chunk_size()."""
-        self.env.flush_all()
-        query = """SELECT DISTINCT contract_id FROM isp_sip_line
-                    WHERE billing_plan_id IS NOT NULL AND contract_id IS NOT NULL
-                      AND company_id = %s"""
-        params = [company.id]
-        if contract_ids is not None:
-            query += " AND contract_id = ANY(%s)"
-            params.append(list(contract_ids))
-        self.env.cr.execute(query + " ORDER BY contract_id", params)
-        ids = [row[0] for row in self.env.cr.fetchall()]
-        size = self._close_chunk_size()
-        return [ids[start : start + size] for start in range(0, len(ids), size)]
-
-    @api.model
-    def _close_identity_key(self, month, company, chunk):
-        """One waiting job per (company, month, chunk of contracts)."""
-        return (
-            f"isp.telephony.billing.close({company.id},{month.isoformat()},"
-            f"{chunk[0]}-{chunk[-1]}:{len(chunk)})"
-        )
-
-    @api.model
-    def _enqueue_close(self, month, company, contract_ids=None):
-        """Queue the close of ``month`` for ``company``: one job per chunk of
-        contracts, stored in this transaction and run after it commits, by
-        any worker of any machine (channel root.telephony_close). A chunk
-        already waiting keeps its job (identity key); a chunk that fails
-        fails alone and is requeued alone (Jobs, or the close's form).
-        Returns the jobs."""
-        month = billing.month_start(month)
-        jobs = []
-        for chunk in self._close_chunks(company, contract_ids):
-            delayable = self.with_company(company).with_delay(
-                channel=CLOSE_CHANNEL,
-                identity_key=self._close_identity_key(month, company, chunk),
-                description=self.env._(
-                    "Close telephony month %(month)s of %(company)s: "
-                    "%(count)s contracts (%(first)s to %(last)s)",
-                    month=month.strftime("%m/%Y"),
-                    company=company.name,
-                    count=len(chunk),
-                    first=chunk[0],
-                    last=chunk[-1],
-                ),
-            )
-            jobs.append(delayable._job_close_chunk(month, chunk, company.id))
-        return jobs
-
-    def _job_store_values(self, job):
-        """A close job records its month (the close's form and the Jobs
-        list find the month's jobs by it)."""
-        vals = super()._job_store_values(job)
-        if job.method_name == "_job_close_chunk" and job.args:
-            vals["isp_billing_month"] = job.args[0]
-        return vals
-
-    @api.model
-    def _job_close_chunk(self, month, contract_ids, company_id):
-        """Queue job: close ``month`` for one chunk of contracts of a
-        company. Other chunks of the company run at the same time; a close
-        already working on these contracts makes it wait (not an attempt);
-        any other error fails this chunk alone, rolled back."""
-        company = self.env["res.company"].browse(company_id).exists()
-        if not company:
-            return self.env._("Nothing to do: the company no longer exists.")
-        service = self.with_company(company).with_context(
-            isp_close_chunk=list(contract_ids)
-        )
-        try:
-            result = service._close_chunk(month, contract_ids, company)
-        except CloseBusyError as error:
-            raise RetryableJobError(
-                error.args[0], seconds=CLOSE_BUSY_RETRY_SECONDS, ignore_retry=True
-            ) from error
-        return self.env._(
-            "%(charges)s charges, %(cdrs)s calls charged, %(invoices)s separate "
-            "invoices, %(skipped)s contracts skipped, %(failed)s contracts "
-            "failed (the reason is on each contract).",
-            charges=len(result["charges"]),
-            cdrs=result["cdrs"],
-            invoices=len(result["invoices"]),
-            skipped=len(result["skipped"]),
-            failed=len(result["failed"]),
-        )
-
-    @api.model
-    def _close_chunk(self, month, chunk, company):
-        """Close ``month`` for one chunk of contracts (the unit a close job
-        runs), one contract's failure isolated (:meth:`_close_isolated`,
-        recorded on the contract); the contracts skipped are logged with
-        their reason."""
-        result = self._close_isolated(month, chunk, company)
-        for contract_id, reason in result["skipped"].items():
-            _logger.warning(
-                "telephony close %s: contract %s skipped: %s",
-                month,
-                contract_id,
-                reason,
-            )
-        return result
-
-    @api.model
-    def _billable_contract_ids(self, company):
-        """Ids of ``company``'s contracts with a line on a billing plan."""
-        return [cid for chunk in self._close_chunks(company) for cid in chunk]
-
-    @api.model
-    def _close_isolated(self, billing_month, contract_ids, company, separate=True):
-        """Close these contracts as :meth:`_close_month` does, one contract's
-        failure isolated: the whole set is closed set-based inside a
-        savepoint; only when that fails is it split in halves, each closed
-        in its own savepoint, down to the single contracts that fail. Those
-        are recorded on their contracts (and returned in ``failed``:
-        {contract_id: reason}); the others are closed. A close that another
-        one is running for the company is refused as a whole."""
-        month = billing.month_start(billing_month)
-        self.env.flush_all()
-        # Taken once for the transaction, outside the savepoints: a refused
-        # lock refuses the run, it is no contract's failure.
-        self._lock_close({company.id})
-        result = {
-            "charges": self.env["isp.telephony.charge"],
-            "skipped": {},
-            "failed": {},
-            "cdrs": 0,
-            "invoices": self.env["account.move"],
-            "timings": {},
-        }
-        self._close_part(month, list(contract_ids), company, separate, result)
-        self.env["contract.contract"]._record_billing_errors(
-            {**result["skipped"], **result["failed"]}, billed=contract_ids
-        )
-        return result
-
-    def _close_part(self, month, contract_ids, company, separate, result):
-        """Close ``contract_ids`` in a savepoint, or bisect (see
-        :meth:`_close_isolated`); the outcome is added to ``result``."""
-        if not contract_ids:
-            return
-        try:
-            with self.env.cr.savepoint():
-                part = self._close_month(month, contract_ids, company, separate)
-        except Exception as error:  # pylint: disable=broad-except
-            self.env.invalidate_all()
-            if len(contract_ids) > 1:
-                middle = len(contract_ids) // 2
-                self._close_part(
-                    month, contract_ids[:middle], company, separate, result
-                )
-                self._close_part(
-                    month, contract_ids[middle:], company, separate, result
-                )
-                return
-            _logger.exception(
-                "telephony close %s: contract %s failed", month, contract_ids[0]
-            )
-            result["failed"][contract_ids[0]] = self._failure_reason(error)
-            return
-        result["charges"] |= part["charges"]
-        result["invoices"] |= part["invoices"]
-        result["skipped"].update(part["skipped"])
-        result["cdrs"] += part["cdrs"]
-        for phase, seconds in part["timings"].items():
-            result["timings"][phase] = round(
-                result["timings"].get(phase, 0) + seconds, 2
-            )
-
-    def _failure_reason(self, error):
-        """The words a finance user reads for a contract the close failed:
-        the message of a user error, else the kind of error (details in the
-        server log)."""
-        if isinstance(error, (UserError, ValidationError, AccessError)):
-            return error.args[0] if error.args else str(error)
-        return self.env._(
-            "Unexpected error while closing the month (%s): see the server log.",
-            type(error).__name__,
-        )
-
-    @api.model
-    def _close_in_chunks(self, month, company, commit=False):
-        """Close ``company``'s month a chunk of contracts at a time in this
-        process (the jobs of _enqueue_close do the same, a job per chunk),
-        committing after each chunk with ``commit``: a run over thousands of
-        contracts never holds one long transaction. Each chunk is closed by
-        :meth:`_close_isolated`: a contract that fails is recorded on it, the
-        other contracts of the chunk are closed; a chunk that fails as a
-        whole (the lock) is rolled back and logged, the others go on; running
-        it again closes the rest (a charged call is never charged twice)."""
-        totals = {
-            "charges": 0,
-            "cdrs": 0,
-            "skipped": 0,
-            "invoices": 0,
-            "failed": 0,
-            "failed_contracts": {},
-            "timings": {},
-        }
-        for chunk in self._close_chunks(company):
-            try:
-                result = self._close_chunk(month, chunk, company)
-            except Exception:
-                if not commit:
-                    raise
-                self.env.cr.rollback()
-                self.env.invalidate_all()
-                totals["failed"] += len(chunk)
-                _logger.exception(
-                    "telephony close %s: contracts %s to %s failed",
-                    month,
-                    chunk[0],
-                    chunk[-1],
-                )
-                continue
-            for phase, seconds in result["timings"].items():
-                totals["timings"][phase] = round(
-                    totals["timings"].get(phase, 0) + seconds, 2
-                )
-            totals["charges"] += len(result["charges"])
-            totals["cdrs"] += result["cdrs"]
-            totals["invoices"] += len(result["invoices"])
-            totals["skipped"] += len(result["skipped"])
-            totals["failed"] += len(result["failed"])
-            totals["failed_contracts"].update(result["failed"])
-            if commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-            self.env.invalidate_all()
-        return totals
 
     @api.model
     def _check_month(self, billing_month):

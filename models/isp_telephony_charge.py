@@ -49,7 +49,7 @@ UPDATE isp_telephony_charge
 RETURNING id
 """
 _FREE_LEGACY_CDRS = """
-UPDATE isp_cdr SET invoice_id = NULL, invoice_line_id = NULL, billed = false
+UPDATE isp_cdr SET invoice_id = NULL, invoice_line_id = NULL
  WHERE invoice_id = ANY(%s) AND charge_id IS NULL
 """
 _FREE_CDRS = (
@@ -65,7 +65,7 @@ class IspTelephonyCharge(models.Model):
     _name = "isp.telephony.charge"
     _description = "Telephony Charge"
     _inherit = ["mail.thread"]
-    _order = "billing_month desc, contract_id, plan_id, sequence"
+    _order = "billing_month desc, contract_id, billing_plan_id, sequence"
     _check_company_auto = True
 
     contract_id = fields.Many2one(
@@ -86,7 +86,7 @@ class IspTelephonyCharge(models.Model):
         index=True,
         help="First day of the billing month whose close made this charge.",
     )
-    plan_id = fields.Many2one(
+    billing_plan_id = fields.Many2one(
         "isp.telephony.plan",
         required=True,
         readonly=True,
@@ -144,7 +144,7 @@ class IspTelephonyCharge(models.Model):
     _sql_constraints = [
         (
             "charge_uniq",
-            "UNIQUE(contract_id, billing_month, plan_id, sequence)",
+            "UNIQUE(contract_id, billing_month, billing_plan_id, sequence)",
             (
                 "This contract's month is already charged: another close ran at "
                 "the same time. Nothing was billed twice; open the charges to "
@@ -164,7 +164,7 @@ class IspTelephonyCharge(models.Model):
                 charge.cycle_start, charge.cycle_end, charge._date_format()
             )
 
-    @api.depends("contract_id", "billing_month", "plan_id")
+    @api.depends("contract_id", "billing_month", "billing_plan_id")
     def _compute_display_name(self):
         for charge in self:
             month = charge.billing_month
@@ -172,7 +172,7 @@ class IspTelephonyCharge(models.Model):
                 (
                     charge.contract_id.display_name or "",
                     month.strftime("%m/%Y") if month else "",
-                    charge.plan_id.name or "",
+                    charge.billing_plan_id.name or "",
                 )
             )
 
@@ -191,7 +191,7 @@ class IspTelephonyCharge(models.Model):
         return self.env._(
             "Telephony - %(plan)s - cycle %(cycle)s: %(calls)s calls, "
             "%(minutes)s min talked, %(excess)s min beyond the franchise",
-            plan=self.plan_id.name,
+            plan=self.billing_plan_id.name,
             cycle=billing.period_label(
                 self.cycle_start, self.cycle_end, self._date_format()
             ),
@@ -213,12 +213,12 @@ class IspTelephonyCharge(models.Model):
             )[:1]
             vals.append(
                 {
-                    "product_id": charge.plan_id.product_id.id,
+                    "product_id": charge.billing_plan_id.product_id.id,
                     "name": charge._invoice_label(),
                     "quantity": 1,
                     "price_unit": float(charge.amount),
                     "telephony_charge_id": charge.id,
-                    "telephony_plan_id": charge.plan_id.id,
+                    "telephony_billing_plan_id": charge.billing_plan_id.id,
                     "contract_line_id": contract_line.id or False,
                 }
             )
@@ -234,7 +234,7 @@ class IspTelephonyCharge(models.Model):
         ]
         found = {}
         for charge in self.sudo().search(domain, order="billing_month, id"):
-            if not charge.plan_id.product_id:
+            if not charge.billing_plan_id.product_id:
                 continue
             found.setdefault(charge.contract_id.id, self.browse())
             found[charge.contract_id.id] |= charge
@@ -367,12 +367,12 @@ class IspTelephonyCharge(models.Model):
         contract's own invoice preparation, with OCA's origin message and
         followers."""
         todo = self.filtered(lambda c: c.state == "to_invoice" and c.amount > 0)
-        missing = todo.filtered(lambda c: not c.plan_id.product_id)
+        missing = todo.filtered(lambda c: not c.billing_plan_id.product_id)
         if missing:
             raise UserError(
                 self.env._(
                     "Plan %s has no overage product: set one, then invoice again.",
-                    missing[0].plan_id.display_name,
+                    missing[0].billing_plan_id.display_name,
                 )
             )
         if not todo:

@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Destination class: a class of the rating core, as a record."""
+
 from odoo import fields, models
 
 from ..tools import destination as dest

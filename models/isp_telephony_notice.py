@@ -112,7 +112,7 @@ class IspTelephonyNotice(models.Model):
             notices._send()
             sent += len(notices)
             if commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+                self.env["ir.cron"]._telephony_commit()
             if limit and sent >= limit:
                 break
         return sent

@@ -120,7 +120,10 @@ class IspTelephonyOverview(models.AbstractModel):
         # read (the Provisioning Jobs menu): the card is theirs.
         Job = self.env["queue.job"]
         if Job.has_access("read"):
-            failed_domain = [("isp_sip_line_id", "!=", False), ("state", "=", "failed")]
+            failed_domain = [
+                ("telephony_sip_line_id", "!=", False),
+                ("state", "=", "failed"),
+            ]
             failed = Job.search_count(failed_domain)
             cards.append(
                 self._card(

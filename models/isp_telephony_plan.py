@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Billing plan: the franchise and rates a line is billed on."""
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -222,5 +224,5 @@ class IspTelephonyPlan(models.Model):
             "name": self.env._("Rated calls"),
             "res_model": "isp.cdr",
             "view_mode": "list,form",
-            "domain": [("rating_plan_id", "=", self.id)],
+            "domain": [("billing_plan_id", "=", self.id)],
         }

@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Franchise bucket: seconds included in a plan each cycle."""
+
 from odoo import api, fields, models
 
 

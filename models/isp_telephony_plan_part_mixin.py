@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Plan part: what rates and buckets of a plan share."""
+
 from odoo import api, models
 
 

@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Rate: a price of a plan for a destination."""
+
 from odoo import api, fields, models
 
 from ..tools import rating

@@ -10,7 +10,7 @@ import logging
 from odoo import api, models
 
 from ..tools import copy_text, phone, rating
-from ..tools import destination as dest
+from ..tools.direction import OUTBOUND
 
 _logger = logging.getLogger(__name__)
 
@@ -18,19 +18,11 @@ _logger = logging.getLogger(__name__)
 LINE_CHUNK = 2000
 # Rows per COPY into the temporary result table.
 WRITE_CHUNK = 50000
-# CDR direction -> direction of the rating core. Internal calls go to another
-# line of the company: outbound to an on-net number.
-DIRECTIONS = {
-    "out": dest.OUTBOUND_DIRECTION,
-    "in": dest.INBOUND_DIRECTION,
-    "internal": dest.OUTBOUND_DIRECTION,
-    None: dest.OUTBOUND_DIRECTION,
-}
 # Rating columns of isp_cdr written by the rater (and cleared when a line
 # loses its plan).
 RATING_FNAMES = [
     "rating_status",
-    "rating_plan_id",
+    "billing_plan_id",
     "dest_class",
     "rate_id",
     "bucket_id",
@@ -59,7 +51,7 @@ TRUNCATE isp_cdr_rating_result;
 _COPY_TEMP = "COPY isp_cdr_rating_result FROM STDIN"
 _UPDATE = """
 UPDATE isp_cdr c
-   SET rating_status = v.st, rating_plan_id = v.pl, dest_class = v.dc,
+   SET rating_status = v.st, billing_plan_id = v.pl, dest_class = v.dc,
        rate_id = v.ra, bucket_id = v.bu, cycle_start = v.cy,
        rounded_seconds = v.rs, franchise_seconds = v.fs, excess_seconds = v.es,
        currency_id = v.cu,
@@ -273,7 +265,7 @@ class IspTelephonyRating(models.AbstractModel):
             calls.append(
                 Call(
                     cdr_id,
-                    DIRECTIONS.get(direction, direction),
+                    direction or OUTBOUND,
                     dialled,
                     connect,
                     billsec or 0,
@@ -355,7 +347,7 @@ class IspTelephonyRating(models.AbstractModel):
                        WHERE c.charge_id IS NULL AND c.invoice_id IS NULL
                          AND (c.rating_status IS NULL
                               OR c.rating_status = 'unrated'
-                              OR c.rating_plan_id IS DISTINCT FROM b.plan_id)),
+                              OR c.billing_plan_id IS DISTINCT FROM b.plan_id)),
                    array_agg(DISTINCT c.dnis_e164) FILTER (
                        WHERE c.direction = 'internal' AND c.dnis_e164 IS NOT NULL)
               FROM unnest(%s::int[], %s::int[], %s::timestamp[], %s::timestamp[])
@@ -396,7 +388,7 @@ class IspTelephonyRating(models.AbstractModel):
             c.id, c.direction, c.dnis_e164, c.dnis, c.connect_time, c.billsec,
             c.disposition, (c.charge_id IS NOT NULL OR c.invoice_id IS NOT NULL),
             c.bucket_id,
-            c.franchise_seconds, c.rating_status, c.rating_plan_id, c.dest_class,
+            c.franchise_seconds, c.rating_status, c.billing_plan_id, c.dest_class,
             c.rate_id, c.bucket_id, to_char(c.cycle_start, 'YYYY-MM-DD'),
             c.rounded_seconds, c.franchise_seconds, c.excess_seconds,
             round(c.charge * 1000000)::bigint, c.line_id
@@ -432,7 +424,7 @@ class IspTelephonyRating(models.AbstractModel):
         self.env.cr.execute(
             """
             UPDATE isp_cdr
-               SET rating_status = 'unrated', rating_plan_id = NULL,
+               SET rating_status = 'unrated', billing_plan_id = NULL,
                    dest_class = NULL, rate_id = NULL, bucket_id = NULL,
                    cycle_start = NULL, rounded_seconds = 0,
                    franchise_seconds = 0, excess_seconds = 0, charge = 0,

@@ -10,7 +10,7 @@ from odoo import fields, models
 class QueueJob(models.Model):
     _inherit = "queue.job"
 
-    isp_sip_line_id = fields.Many2one(
+    telephony_sip_line_id = fields.Many2one(
         "isp.sip.line",
         string="SIP Line",
         readonly=True,
@@ -18,7 +18,7 @@ class QueueJob(models.Model):
         ondelete="set null",
         help="The SIP line whose platform operation this job runs.",
     )
-    isp_sip_line_ids = fields.Many2many(
+    telephony_sip_line_ids = fields.Many2many(
         "isp.sip.line",
         "queue_job_isp_sip_line_rel",
         "job_id",
@@ -28,14 +28,14 @@ class QueueJob(models.Model):
         help="The lines a chunk job activates together (many lines sent at "
         "once); each line's own result is on the line.",
     )
-    isp_provisioning_batch_id = fields.Many2one(
+    telephony_provisioning_batch_id = fields.Many2one(
         "isp.provisioning.batch",
         string="Provisioning Batch",
         readonly=True,
         index="btree_not_null",
         ondelete="set null",
     )
-    isp_billing_month = fields.Date(
+    telephony_billing_month = fields.Date(
         string="Telephony Month",
         readonly=True,
         index="btree_not_null",

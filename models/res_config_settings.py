@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Settings: the company's telephony settings in General Settings."""
+
 from odoo import fields, models
 
 

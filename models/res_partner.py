@@ -1,5 +1,7 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Contact: its phone numbers in E.164, the key calls are matched on."""
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
@@ -9,33 +11,40 @@ from ..tools import phone
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    isp_phone_e164 = fields.Char(
+    telephony_phone_e164 = fields.Char(
         string="Phone (E.164)",
-        compute="_compute_isp_e164",
+        compute="_compute_telephony_e164",
         store=True,
         index=True,
         help="The phone in E.164, the key incoming calls are matched on.",
     )
-    isp_mobile_e164 = fields.Char(
+    telephony_mobile_e164 = fields.Char(
         string="Mobile (E.164)",
-        compute="_compute_isp_e164",
+        compute="_compute_telephony_e164",
         store=True,
         index=True,
         help="The mobile in E.164, the key incoming calls are matched on.",
     )
 
     @api.depends("phone", "mobile", "country_id")
-    def _compute_isp_e164(self):
+    def _compute_telephony_e164(self):
         default = self.env.company._telephony_country_code()
         for partner in self:
             country = (partner.country_id.code or default).upper()
-            partner.isp_phone_e164 = phone.to_e164(partner.phone, country) or False
-            partner.isp_mobile_e164 = phone.to_e164(partner.mobile, country) or False
+            partner.telephony_phone_e164 = (
+                phone.to_e164(partner.phone, country) or False
+            )
+            partner.telephony_mobile_e164 = (
+                phone.to_e164(partner.mobile, country) or False
+            )
 
     def write(self, vals):
         # The keys incoming calls are matched on follow the phone and mobile:
         # written directly, they would pop the wrong contact up.
-        if not self.env.su and {"isp_phone_e164", "isp_mobile_e164"}.intersection(vals):
+        if not self.env.su and {
+            "telephony_phone_e164",
+            "telephony_mobile_e164",
+        }.intersection(vals):
             raise AccessError(
                 self.env._(
                     "The E.164 phone and mobile follow the Phone and Mobile fields."
@@ -44,5 +53,9 @@ class ResPartner(models.Model):
         return super().write(vals)
 
     @api.model
-    def _isp_match_domain(self, e164):
-        return ["|", ("isp_phone_e164", "=", e164), ("isp_mobile_e164", "=", e164)]
+    def _telephony_match_domain(self, e164):
+        return [
+            "|",
+            ("telephony_phone_e164", "=", e164),
+            ("telephony_mobile_e164", "=", e164),
+        ]

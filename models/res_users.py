@@ -1,12 +1,14 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""User: the telephony agents of a user."""
+
 from odoo import fields, models
 
 
 class ResUsers(models.Model):
     _inherit = "res.users"
 
-    isp_telephony_agent_ids = fields.One2many(
+    telephony_agent_ids = fields.One2many(
         "isp.telephony.agent",
         "user_id",
         string="Telephony Endpoints",

@@ -27,7 +27,7 @@ class SummitPlatformCase(JobsMixin, TelephonyCase):
         cls.integration.write({"summit_api_port": port, "api_timeout": 2.0})
         cls.integration.action_sync_catalogs()
         cls.cost_center = cls.env["isp.summit.cost.center"].create(
-            {"value": "Default", "integration_id": cls.integration.id}
+            {"code": "Default", "integration_id": cls.integration.id}
         )
 
     @classmethod
@@ -50,11 +50,7 @@ class SummitPlatformCase(JobsMixin, TelephonyCase):
 
     @staticmethod
     def catalog_of(integration, model, code):
-        field = (
-            "code"
-            if model in ("isp.summit.partition", "isp.summit.plan")
-            else "acronym"
-        )
+        field = "code"
         return integration.env[model].search(
             [("integration_id", "=", integration.id), (field, "=", code)]
         )

@@ -49,7 +49,7 @@ class SpendCase(JobsMixin, BlockingCase):
         )
         cls.integration.action_sync_catalogs()
         cls.cost_center = cls.env["isp.summit.cost.center"].create(
-            {"value": "Default", "integration_id": cls.integration.id}
+            {"code": "Default", "integration_id": cls.integration.id}
         )
         cls.make_range(first="36000000", last="36000049", area="31")
         cls.sp = cls.catalog("isp.summit.partition", "SP01")
@@ -91,11 +91,7 @@ class SpendCase(JobsMixin, BlockingCase):
 
     @classmethod
     def catalog(cls, model, code):
-        key = (
-            "code"
-            if model in ("isp.summit.partition", "isp.summit.plan")
-            else "acronym"
-        )
+        key = "code"
         return cls.env[model].search(
             [("integration_id", "=", cls.integration.id), (key, "=", code)]
         )

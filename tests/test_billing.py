@@ -16,7 +16,7 @@ from odoo.tools.pdf import PdfFileReader
 from odoo.tools.safe_eval import safe_eval
 from odoo.tools.safe_eval import time as safe_time
 
-from ..models import isp_telephony_billing
+from ..models import isp_telephony_billing_jobs
 from ..report import call_statement
 from .billing_common import LOCAL, MARCH, MOBILE, NATIONAL, USA, BillingCase
 from .jobs_common import trap_jobs
@@ -74,7 +74,7 @@ class TestCloseMonth(BillingFlowCase):
         charge = result["charges"]
         self.assertEqual(len(charge), 1)
         self.assertEqual(
-            (charge.contract_id, charge.partner_id, charge.plan_id),
+            (charge.contract_id, charge.partner_id, charge.billing_plan_id),
             (self.contract, self.partner, self.plan),
         )
         self.assertEqual(charge.billing_month, date(2026, 3, 1))
@@ -87,7 +87,7 @@ class TestCloseMonth(BillingFlowCase):
         self.assertEqual(charge.cycle_label, "02/10/2026 - 03/09/2026")
         self.assertEqual(charge.line_count, 1)
         self.assertEqual(len(charge.cdr_ids), 4)
-        self.assertTrue(all(charge.cdr_ids.mapped("billed")))
+        self.assertEqual(charge.cdr_ids.charge_id, charge)
         # The charge's Calls button (found through line and connect time,
         # charge_id being unindexed) lists exactly those calls.
         action = charge.action_view_calls()
@@ -164,7 +164,7 @@ class TestCloseMonth(BillingFlowCase):
         result = self.close()
         self.assertFalse(result["charges"])
         self.assertIn("no rate", result["skipped"][self.contract.id])
-        self.assertFalse(self.env["isp.cdr"].search([("billed", "=", True)]))
+        self.assertFalse(self.env["isp.cdr"].search([("charge_id", "!=", False)]))
 
     def test_only_selected_contracts(self):
         self._calls()
@@ -229,7 +229,7 @@ class TestCloseMonth(BillingFlowCase):
         calls = self.env["isp.cdr"].search([("line_id", "=", self.line.id)])
         first = calls.sorted("connect_time")[0]
         self.env.cr.execute(
-            "UPDATE isp_cdr SET invoice_id = %s, billed = true WHERE id = %s",
+            "UPDATE isp_cdr SET invoice_id = %s WHERE id = %s",
             [legacy.id, first.id],
         )
         first.invalidate_recordset()
@@ -265,7 +265,7 @@ class TestCloseMonth(BillingFlowCase):
         self.cdr(LOCAL, 400, 60, line=line)
         self.cdr(LOCAL, 400, 60)
         service = self.env["isp.telephony.billing"]
-        with patch.object(isp_telephony_billing, "CRON_CHUNK_CONTRACTS", 1):
+        with patch.object(isp_telephony_billing_jobs, "CRON_CHUNK_CONTRACTS", 1):
             totals = service._close_in_chunks(date(2026, 3, 1), self.company)
             again = service._close_in_chunks(date(2026, 3, 1), self.company)
         self.assertEqual((totals["charges"], totals["cdrs"]), (2, 2))
@@ -482,7 +482,7 @@ class TestCloseWizard(BillingFlowCase):
         self.assertAlmostEqual(row.excess_minutes, round(176 / 60, 2))
         self.assertAlmostEqual(row.amount, 2.68)
         self.assertEqual(row.franchise, "Fixed: 1.67 / 1.67 min")
-        self.assertFalse(self.env["isp.cdr"].search([("billed", "=", True)]))
+        self.assertFalse(self.env["isp.cdr"].search([("charge_id", "!=", False)]))
         wizard.action_generate()
         self.assertEqual(wizard.state, "done")
         self.assertEqual(row.status, "charged")

@@ -119,7 +119,7 @@ class TestConcurrentClose(TransactionCase):
                 "DELETE FROM isp_cdr WHERE integration_id = %s", [ids["integration"]]
             )
             cr.execute(
-                "DELETE FROM queue_job WHERE isp_sip_line_id = %s", [ids["line"]]
+                "DELETE FROM queue_job WHERE telephony_sip_line_id = %s", [ids["line"]]
             )
             cr.execute("DELETE FROM isp_sip_line WHERE id = %s", [ids["line"]])
             cr.execute("DELETE FROM contract_contract WHERE id = %s", [ids["contract"]])

@@ -12,7 +12,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user
 
-from ..models import isp_telephony_billing
+from ..models import isp_telephony_billing_jobs
 from .billing_common import LOCAL, MARCH
 from .test_billing import BillingFlowCase
 
@@ -64,7 +64,7 @@ class TestCloseIsolation(BillingFlowCase):
         calls = self.env["isp.cdr"].search([("line_id", "=", self.bad_line.id)])
         self.assertTrue(calls)
         self.assertFalse(calls.charge_id)
-        self.assertFalse(any(calls.mapped("billed")))
+        self.assertFalse(any(calls.mapped("charge_id")))
         self.assertIn("currency", self.bad.telephony_billing_error)
         self.assertTrue(self.bad.telephony_billing_error_date)
         self.assertEqual(
@@ -111,7 +111,7 @@ class TestCloseIsolation(BillingFlowCase):
         """Chunks of two: the bad contract's chunk is split; every good
         contract is charged once, the run's totals add up."""
         service = self.env["isp.telephony.billing"]
-        with patch.object(isp_telephony_billing, "CRON_CHUNK_CONTRACTS", 2):
+        with patch.object(isp_telephony_billing_jobs, "CRON_CHUNK_CONTRACTS", 2):
             totals = service._close_in_chunks(date(2026, 3, 1), self.company)
         self.assertEqual((totals["charges"], totals["cdrs"]), (2, 2))
         self.assert_good_billed()

@@ -74,7 +74,7 @@ class TestCallLog(CallSetupMixin, TransactionCase):
         )
         self.assertEqual(payload["mode"], "linked")
         self.assertEqual(log.partner_id.name, "Novo Cliente")
-        self.assertEqual(log.partner_id.isp_phone_e164, "+553135009999")
+        self.assertEqual(log.partner_id.telephony_phone_e164, "+553135009999")
         with self.assertRaises(UserError):
             log.with_user(self.agent_user).action_panel_create_partner("  ")
 

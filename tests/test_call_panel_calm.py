@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from odoo.tests import TransactionCase, tagged
 
-from ..models.isp_call_log import PANEL_MAX_ENDED
+from ..models.isp_call_log_panel import PANEL_MAX_ENDED
 from .call_common import CallSetupMixin
 
 

@@ -14,21 +14,21 @@ class TestCatalogs(TelephonyCase):
         super().setUpClass()
         Category = cls.env["isp.summit.category"]
         cls.cat_default = Category.create(
-            {"name": "Padrão", "acronym": "DEF", "integration_id": cls.integration.id}
+            {"name": "Padrão", "code": "DEF", "integration_id": cls.integration.id}
         )
         cls.cat_block = Category.create(
-            {"name": "Bloqueio", "acronym": "BLQ", "integration_id": cls.integration.id}
+            {"name": "Bloqueio", "code": "BLQ", "integration_id": cls.integration.id}
         )
         cls.cat_cancel = Category.create(
             {
                 "name": "Cancelado",
-                "acronym": "CAN",
+                "code": "CAN",
                 "integration_id": cls.integration.id,
             }
         )
         cls.other = cls.env["isp.telephony.integration"].create({"name": "Other"})
         cls.cat_other = Category.create(
-            {"name": "Outra", "acronym": "DEF", "integration_id": cls.other.id}
+            {"name": "Outra", "code": "DEF", "integration_id": cls.other.id}
         )
 
     def test_partition_uses_only_its_integration_categories(self):
@@ -68,7 +68,7 @@ class TestCatalogs(TelephonyCase):
         self.assertEqual(partition.display_name, "[SP02] SP")
 
     def test_codes_unique_per_integration(self):
-        # Same acronym on another integration is fine (set up above).
+        # Same code on another integration is fine (set up above).
         with (
             mute_logger("odoo.sql_db"),
             self.assertRaises(IntegrityError),
@@ -77,7 +77,7 @@ class TestCatalogs(TelephonyCase):
             self.env["isp.summit.category"].create(
                 {
                     "name": "Dup",
-                    "acronym": "DEF",
+                    "code": "DEF",
                     "integration_id": self.integration.id,
                 }
             )
@@ -86,4 +86,4 @@ class TestCatalogs(TelephonyCase):
         centre = self.env["isp.summit.cost.center"].create(
             {"integration_id": self.integration.id}
         )
-        self.assertEqual(centre.value, "Default")
+        self.assertEqual(centre.code, "Default")

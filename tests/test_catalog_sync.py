@@ -18,19 +18,17 @@ class TestCatalogSync(SummitLoopbackCase):
         # setUpClass synchronised once already.
         self.assertEqual(self.all_codes("isp.summit.partition"), ["CPS01", "SP01"])
         self.assertEqual(
-            self.all_codes("isp.summit.category", "acronym"),
+            self.all_codes("isp.summit.category", "code"),
             ["BLP", "BLQ", "CAN", "DEF"],
         )
         self.assertEqual(self.all_codes("isp.summit.plan"), ["PME500", "RES100"])
-        self.assertEqual(
-            self.all_codes("isp.summit.licence", "acronym"), ["RES", "TRK"]
-        )
+        self.assertEqual(self.all_codes("isp.summit.licence", "code"), ["RES", "TRK"])
         campinas = self.catalog("isp.summit.partition", "CPS01")
         self.assertEqual(
-            sorted(campinas.allowed_category_ids.mapped("acronym")),
+            sorted(campinas.allowed_category_ids.mapped("code")),
             ["BLQ", "CAN", "DEF"],
         )
-        self.assertEqual(campinas.block_category_id.acronym, "BLQ")
+        self.assertEqual(campinas.block_category_id.code, "BLQ")
         self.assertFalse(campinas.partial_block_category_id)
 
     def test_sync_is_idempotent_and_keeps_what_lines_use(self):
@@ -115,7 +113,7 @@ class TestLineCatalogDefaults(SummitLoopbackCase):
 
     def test_given_values_win(self):
         other = self.env["isp.summit.cost.center"].create(
-            {"value": "Filial", "integration_id": self.integration.id}
+            {"code": "Filial", "integration_id": self.integration.id}
         )
         line = self.env["isp.sip.line"].create(
             self.rpc_vals("+553135000071", cost_center_id=other.id)
@@ -127,7 +125,7 @@ class TestLineCatalogDefaults(SummitLoopbackCase):
         line = self.contract.sip_line_ids.filtered(
             lambda sip: sip.caller_id_number_id.e164 == "+553135000072"
         )
-        self.assertEqual(line.category_id.acronym, "DEF")
+        self.assertEqual(line.category_id.code, "DEF")
         self.assertEqual(line.cost_center_id, self.cost_center)
 
     def test_partition_change_brings_its_default_category(self):
@@ -146,7 +144,7 @@ class TestLineCatalogDefaults(SummitLoopbackCase):
         )
         other.action_sync_catalogs()
         other_center = self.env["isp.summit.cost.center"].create(
-            {"value": "Default", "integration_id": other.id}
+            {"code": "Default", "integration_id": other.id}
         )
         line = self.make_line("+553135000074")
         line.write({"integration_id": other.id})

@@ -125,7 +125,8 @@ class TestCdrImportIsolation(JobsMixin, CdrCase):
                 type(self.Integration), "_enqueue_cdr_imports", enqueue_cdr_imports
             ),
             self.assertLogs(
-                "odoo.addons.isp_telephony.models.isp_telephony_integration", "ERROR"
+                "odoo.addons.isp_telephony.models.isp_telephony_integration_cdr",
+                "ERROR",
             ),
         ):
             self._cron()

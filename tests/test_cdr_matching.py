@@ -129,8 +129,8 @@ class TestCdrMatching(CdrCase):
             row("3135000001", "192", uid="a2"),
             row("3135000002", "190", uid="b1"),
         )
-        self.assertEqual(self.contract_a.with_user(self.user).isp_cdr_count, 2)
-        action = self.contract_a.action_view_isp_cdrs()
+        self.assertEqual(self.contract_a.with_user(self.user).telephony_cdr_count, 2)
+        action = self.contract_a.action_view_telephony_cdrs()
         self.assertEqual(
             self.env["isp.cdr"].search(action["domain"]),
             self.cdrs() - self.by_uid("b1"),

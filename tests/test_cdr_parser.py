@@ -6,12 +6,13 @@ import hashlib
 import io
 import json
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from odoo.tests import BaseCase
 
-from ..tools import cdr
-from ..tools.cdr_layouts import Layout
+from ..benchmarks import cdr_fixtures
+from ..tools import callmyway_cdr, cdr, clock, timezones
+from ..tools.cdr_layouts import STANDARD_DATE_FORMAT, Layout
 
 # Asterisk Master.csv columns, in file order.
 AST_KEYS = (
@@ -352,12 +353,12 @@ class TestTimeZones(BaseCase):
 
     def test_cached_path_agrees_with_zoneinfo(self):
         rnd = random.Random(3)
-        parse_time = cdr._clock("America/Sao_Paulo").parser(cdr.STANDARD_DATE_FORMAT)
+        parse_time = clock._clock("America/Sao_Paulo").parser(STANDARD_DATE_FORMAT)
         base = datetime(2017, 10, 14)
         for _ in range(2000):
-            local = base + cdr.timedelta(seconds=rnd.randint(0, 86400 * 140))
+            local = base + timedelta(seconds=rnd.randint(0, 86400 * 140))
             text = local.strftime("%Y-%m-%d %H:%M:%S")
-            expected = cdr.local_to_utc(local, "America/Sao_Paulo")
+            expected = timezones.local_to_utc(local, "America/Sao_Paulo")
             self.assertEqual(parse_time(text), expected, text)
             self.assertEqual(parse_time(text), expected, text)  # cached
 
@@ -505,7 +506,7 @@ class TestCallMyWay(BaseCase):
     }
 
     def test_answered_call(self):
-        rec = cdr.from_callmyway(self.ITEM, "America/Sao_Paulo", "BR", "11")
+        rec = callmyway_cdr.from_callmyway(self.ITEM, "America/Sao_Paulo", "BR", "11")
         self.assertEqual(rec.call_id, "cmw-1")
         self.assertEqual(rec.detect_time, datetime(2024, 1, 15, 13, 0, 0))
         self.assertEqual(rec.connect_time, datetime(2024, 1, 15, 13, 0, 10))
@@ -521,7 +522,7 @@ class TestCallMyWay(BaseCase):
 
     def test_connect_time_1970_means_not_connected(self):
         item = dict(self.ITEM, connect_time="1970-01-01 00:00:00", duration="25")
-        rec = cdr.from_callmyway(item, "America/Sao_Paulo", "BR", "11")
+        rec = callmyway_cdr.from_callmyway(item, "America/Sao_Paulo", "BR", "11")
         self.assertIsNone(rec.connect_time)
         self.assertEqual(rec.disposition, "no_answer")
         self.assertEqual((rec.duration, rec.billsec), (25, 0))
@@ -531,7 +532,7 @@ class TestCallMyWay(BaseCase):
         item = dict(self.ITEM, dnis_user="agent1", ani="021987654321", dnis="EP-5")
         del item["type"]
         item["disconnect_time"] = "2024-01-15 10:02:00"
-        rec = cdr.from_callmyway(item, "America/Sao_Paulo", "BR", "11")
+        rec = callmyway_cdr.from_callmyway(item, "America/Sao_Paulo", "BR", "11")
         self.assertEqual(rec.direction, "in")
         self.assertEqual(rec.ani_e164, "+5521987654321")
         self.assertEqual(rec.disconnect_time, datetime(2024, 1, 15, 13, 2, 0))
@@ -545,7 +546,7 @@ class TestCallMyWay(BaseCase):
             ({"cost": "abc"}, "cost is not a number"),
         ):
             with self.subTest(reason=reason):
-                result = cdr.from_callmyway(
+                result = callmyway_cdr.from_callmyway(
                     dict(self.ITEM, **change), "UTC", "BR", "11"
                 )
                 self.assertIsInstance(result, cdr.Rejection)
@@ -569,10 +570,10 @@ class TestNumbersAndHelpers(BaseCase):
 
     def test_generated_master_csv_parses_cleanly(self):
         stream = io.BytesIO()
-        self.assertEqual(cdr.generate_master_csv(stream, 3000, seed=5), 3000)
+        self.assertEqual(cdr_fixtures.generate_master_csv(stream, 3000, seed=5), 3000)
         data = stream.getvalue()
         again = io.BytesIO()
-        cdr.generate_master_csv(again, 3000, seed=5)
+        cdr_fixtures.generate_master_csv(again, 3000, seed=5)
         self.assertEqual(again.getvalue(), data)
         recs = parse(data)
         self.assertEqual(len(recs), 3000)
@@ -589,7 +590,7 @@ class TestNumbersAndHelpers(BaseCase):
 
     def test_reads_lazily(self):
         stream = io.BytesIO()
-        cdr.generate_master_csv(stream, 30000, seed=2)
+        cdr_fixtures.generate_master_csv(stream, 30000, seed=2)
         size = stream.tell()
         stream.seek(0)
         records = cdr.iter_file(stream, "asterisk_master_csv")

@@ -8,7 +8,7 @@ import io
 
 from odoo.tests import BaseCase
 
-from ..tools import cdr, safe_text
+from ..tools import callmyway_cdr, cdr, safe_text
 from .call_common import CallSetupMixin
 from .cdr_common import CdrCase, master_row
 from .test_cdr_parser import ast_line
@@ -88,7 +88,7 @@ class TestSafeNumbersCore(BaseCase):
             "duration": "90",
             "type": "in",
         }
-        result = cdr.from_callmyway(item, "America/Sao_Paulo", "BR", "11")
+        result = callmyway_cdr.from_callmyway(item, "America/Sao_Paulo", "BR", "11")
         self.assertIsInstance(result, cdr.Rejection)
         self.assertIn("caller number (ANI)", result.reason)
 

@@ -74,7 +74,9 @@ class TestCloseJobs(JobsMixin, BillingFlowCase):
         self.service._enqueue_close(date(2026, 3, 17), self.company)
         jobs = self.created_jobs(method="_job_close_chunk")
         self.assertEqual(len(jobs), 2)
-        self.assertEqual(set(jobs.mapped("isp_billing_month")), {date(2026, 3, 1)})
+        self.assertEqual(
+            set(jobs.mapped("telephony_billing_month")), {date(2026, 3, 1)}
+        )
         self.assertEqual(jobs.company_id, self.company)
         self.assertEqual(self.run_jobs(), 2)
         self.assertEqual(set(jobs.mapped("state")), {"done"})
@@ -201,7 +203,7 @@ class TestCloseJobs(JobsMixin, BillingFlowCase):
         Job = self.env["queue.job"].with_user(self.manager)
         self.assertEqual(
             Job.with_context(allowed_company_ids=[self.company.id])
-            .search([("isp_billing_month", "!=", False)])
+            .search([("telephony_billing_month", "!=", False)])
             .company_id,
             self.company,
         )

@@ -14,42 +14,42 @@ COMPANY_LINES = frozenset({"+551132000000", "+551132000001"})
 
 # (direction, dialled as stored by the CDR importer, expected class)
 CASES = (
-    ("outbound", "+551134567890", dest.LOCAL_FIXED),  # DDD 11 = line's DDD
-    ("outbound", "+551156781234", dest.LOCAL_FIXED),
-    ("outbound", "+552134567890", dest.NATIONAL_FIXED),  # DDD 21
-    ("outbound", "+554833334444", dest.NATIONAL_FIXED),  # DDD 48
-    ("outbound", "+5511987654321", dest.LOCAL_MOBILE),
-    ("outbound", "+5521987654321", dest.NATIONAL_MOBILE),
-    ("outbound", "+5585999998888", dest.NATIONAL_MOBILE),
-    ("outbound", "+558001234567", dest.TOLL_FREE),  # 0800 123 4567
-    ("outbound", "+55800123456", dest.TOLL_FREE),  # 0800 12 3456 (short form)
-    ("outbound", "+553001234567", dest.NON_GEOGRAPHIC),  # 0300
-    ("outbound", "+555001234567", dest.NON_GEOGRAPHIC),  # 0500
-    ("outbound", "+559001234567", dest.NON_GEOGRAPHIC),  # 0900
-    ("outbound", "+5540041234", dest.NON_GEOGRAPHIC),  # 4004-1234
-    ("outbound", "+5530031234", dest.NON_GEOGRAPHIC),  # 3003-1234
-    ("outbound", "+12025550123", dest.INTERNATIONAL),
-    ("outbound", "+442071234567", dest.INTERNATIONAL),
-    ("outbound", "+541143211234", dest.INTERNATIONAL),
-    ("outbound", "190", dest.EMERGENCY),  # police
-    ("outbound", "192", dest.EMERGENCY),  # ambulance (SAMU)
-    ("outbound", "193", dest.EMERGENCY),  # fire brigade
-    ("outbound", "199", dest.EMERGENCY),  # civil defence
-    ("outbound", "100", dest.EMERGENCY),  # human rights
-    ("outbound", "180", dest.EMERGENCY),  # women's helpline
-    ("outbound", "+551132000000", dest.ON_NET),  # another line of the company
-    ("outbound", "+551132000002", dest.LOCAL_FIXED),  # not a company line
-    ("inbound", "+5521987654321", dest.INBOUND),
-    ("inbound", "+551132000000", dest.INBOUND),  # on-net caller: still inbound
-    ("inbound", "anonymous", dest.INBOUND),
+    ("out", "+551134567890", dest.LOCAL_FIXED),  # DDD 11 = line's DDD
+    ("out", "+551156781234", dest.LOCAL_FIXED),
+    ("out", "+552134567890", dest.NATIONAL_FIXED),  # DDD 21
+    ("out", "+554833334444", dest.NATIONAL_FIXED),  # DDD 48
+    ("out", "+5511987654321", dest.LOCAL_MOBILE),
+    ("out", "+5521987654321", dest.NATIONAL_MOBILE),
+    ("out", "+5585999998888", dest.NATIONAL_MOBILE),
+    ("out", "+558001234567", dest.TOLL_FREE),  # 0800 123 4567
+    ("out", "+55800123456", dest.TOLL_FREE),  # 0800 12 3456 (short form)
+    ("out", "+553001234567", dest.NON_GEOGRAPHIC),  # 0300
+    ("out", "+555001234567", dest.NON_GEOGRAPHIC),  # 0500
+    ("out", "+559001234567", dest.NON_GEOGRAPHIC),  # 0900
+    ("out", "+5540041234", dest.NON_GEOGRAPHIC),  # 4004-1234
+    ("out", "+5530031234", dest.NON_GEOGRAPHIC),  # 3003-1234
+    ("out", "+12025550123", dest.INTERNATIONAL),
+    ("out", "+442071234567", dest.INTERNATIONAL),
+    ("out", "+541143211234", dest.INTERNATIONAL),
+    ("out", "190", dest.EMERGENCY),  # police
+    ("out", "192", dest.EMERGENCY),  # ambulance (SAMU)
+    ("out", "193", dest.EMERGENCY),  # fire brigade
+    ("out", "199", dest.EMERGENCY),  # civil defence
+    ("out", "100", dest.EMERGENCY),  # human rights
+    ("out", "180", dest.EMERGENCY),  # women's helpline
+    ("out", "+551132000000", dest.ON_NET),  # another line of the company
+    ("out", "+551132000002", dest.LOCAL_FIXED),  # not a company line
+    ("in", "+5521987654321", dest.INBOUND),
+    ("in", "+551132000000", dest.INBOUND),  # on-net caller: still inbound
+    ("in", "anonymous", dest.INBOUND),
     # Not a number: priced by prefix/default like A2Billing, never dropped.
-    ("outbound", "+551187654321", dest.UNKNOWN),  # 8-digit mobile w/o ninth digit
-    ("outbound", "1234", dest.UNKNOWN),
-    ("outbound", "", dest.UNKNOWN),
+    ("out", "+551187654321", dest.UNKNOWN),  # 8-digit mobile w/o ninth digit
+    ("out", "1234", dest.UNKNOWN),
+    ("out", "", dest.UNKNOWN),
     # National forms, should an importer store them unnormalised.
-    ("outbound", "34567890", dest.LOCAL_FIXED),
-    ("outbound", "021987654321", dest.NATIONAL_MOBILE),
-    ("outbound", "08001234567", dest.TOLL_FREE),
+    ("out", "34567890", dest.LOCAL_FIXED),
+    ("out", "021987654321", dest.NATIONAL_MOBILE),
+    ("out", "08001234567", dest.TOLL_FREE),
 )
 
 
@@ -89,12 +89,12 @@ class TestClassify(BaseCase):
         # The cache is shared between DDDs for E.164 input; the local/national
         # answer must still follow the line asking.
         number = "+552134567890"
-        self.assertEqual(dest.classify("outbound", number, "11"), dest.NATIONAL_FIXED)
-        self.assertEqual(dest.classify("outbound", number, "21"), dest.LOCAL_FIXED)
-        self.assertEqual(dest.classify("outbound", number, None), dest.NATIONAL_FIXED)
+        self.assertEqual(dest.classify("out", number, "11"), dest.NATIONAL_FIXED)
+        self.assertEqual(dest.classify("out", number, "21"), dest.LOCAL_FIXED)
+        self.assertEqual(dest.classify("out", number, None), dest.NATIONAL_FIXED)
         mobile = "+5521987654321"
-        self.assertEqual(dest.classify("outbound", mobile, "21"), dest.LOCAL_MOBILE)
-        self.assertEqual(dest.classify("outbound", mobile, "11"), dest.NATIONAL_MOBILE)
+        self.assertEqual(dest.classify("out", mobile, "21"), dest.LOCAL_MOBILE)
+        self.assertEqual(dest.classify("out", mobile, "11"), dest.NATIONAL_MOBILE)
 
     def test_prefix_digits_and_e164(self):
         self.assertEqual(
@@ -117,10 +117,10 @@ class TestClassify(BaseCase):
             dest.classify("sideways", "+551134567890", "11")
 
     def test_cache_hits(self):
-        dest.classify("outbound", "+551134567890", "11")
+        dest.classify("out", "+551134567890", "11")
         before = dest.destination.cache_info().hits
         for _ in range(10):
-            dest.classify("outbound", "+551134567890", "11")
+            dest.classify("out", "+551134567890", "11")
         self.assertEqual(dest.destination.cache_info().hits, before + 10)
 
     def test_brazilian_e164_does_not_parse(self):
@@ -129,17 +129,17 @@ class TestClassify(BaseCase):
         # number is what made cold-cache rating slow).
         with mock.patch.object(phone.phonenumbers, "parse", side_effect=AssertionError):
             self.assertEqual(
-                dest.classify("outbound", "+5521987654321", "21"), dest.LOCAL_MOBILE
+                dest.classify("out", "+5521987654321", "21"), dest.LOCAL_MOBILE
             )
             self.assertEqual(
-                dest.classify("outbound", "+558001234567", "21"), dest.TOLL_FREE
+                dest.classify("out", "+558001234567", "21"), dest.TOLL_FREE
             )
             self.assertEqual(
-                dest.classify("outbound", "021987654321", "11"),
+                dest.classify("out", "021987654321", "11"),
                 dest.NATIONAL_MOBILE,
             )
             with self.assertRaises(AssertionError):
-                dest.classify("outbound", "+12025550123", "21")
+                dest.classify("out", "+12025550123", "21")
 
     def test_fast_path_agrees_with_phone_parse(self):
         # The Brazilian E.164 fast path reads phonenumbers' metadata patterns
@@ -162,7 +162,7 @@ class TestClassify(BaseCase):
                 for line_ddd in ("11", str(ddd)):
                     with self.subTest(dialled=dialled, line=line_ddd):
                         self.assertEqual(
-                            dest.classify("outbound", dialled, line_ddd),
+                            dest.classify("out", dialled, line_ddd),
                             reference_class(dialled, line_ddd),
                         )
                         checked += 1
@@ -185,7 +185,7 @@ class TestClassify(BaseCase):
         ):
             with self.subTest(dialled=dialled):
                 self.assertEqual(
-                    dest.classify("outbound", dialled, "11"),
+                    dest.classify("out", dialled, "11"),
                     reference_class(dialled, "11"),
                 )
                 checked += 1

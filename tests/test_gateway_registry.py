@@ -166,7 +166,7 @@ class TestGatewayCapabilitiesInOdoo(SummitLoopbackCase):
         fifth.action_sync_catalogs()
         self.integration = fifth
         self.cost_center = self.env["isp.summit.cost.center"].create(
-            {"value": "Default", "integration_id": fifth.id}
+            {"code": "Default", "integration_id": fifth.id}
         )
         line = self.make_line("+553135000091")
         line.action_activate()

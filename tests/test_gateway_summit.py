@@ -394,8 +394,8 @@ class TestCatalogs(SummitCase):
         self.assertEqual(sp01.extra["categories"], ["DEF", "BLQ", "BLP", "CAN"])
         self.assertEqual(sp01.extra["partial_block_category"], "BLP")
         self.assertEqual(
-            [(c.code, c.acronym) for c in catalogs.categories],
-            [("DEF", "DEF"), ("BLQ", "BLQ"), ("BLP", "BLP"), ("CAN", "CAN")],
+            [c.code for c in catalogs.categories],
+            ["DEF", "BLQ", "BLP", "CAN"],
         )
         self.assertEqual(catalogs.plans[0].extra, {"minutes": 100})
         self.assertEqual([lic.code for lic in catalogs.licences], ["RES", "TRK"])

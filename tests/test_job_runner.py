@@ -190,7 +190,7 @@ class TestJobRunner(LoopbackCase):
         cost_center = self.rpc(
             "isp.summit.cost.center",
             "create",
-            {"value": "Default", "integration_id": integration},
+            {"code": "Default", "integration_id": integration},
         )
         number_range = self.rpc(
             "isp.number.range",
@@ -223,9 +223,9 @@ class TestJobRunner(LoopbackCase):
                 "integration_id": integration,
                 "caller_id_number_id": number,
                 "partition_id": catalog("isp.summit.partition", "code", "SP01"),
-                "category_id": catalog("isp.summit.category", "acronym", "DEF"),
+                "category_id": catalog("isp.summit.category", "code", "DEF"),
                 "platform_plan_id": catalog("isp.summit.plan", "code", "RES100"),
-                "licence_id": catalog("isp.summit.licence", "acronym", "RES"),
+                "licence_id": catalog("isp.summit.licence", "code", "RES"),
                 "cost_center_id": cost_center,
                 "due_day": 10,
             },
@@ -241,7 +241,7 @@ class TestJobRunner(LoopbackCase):
         jobs = self.rpc(
             "queue.job",
             "search_read",
-            [("isp_sip_line_id", "=", line)],
+            [("telephony_sip_line_id", "=", line)],
             ["state", "channel", "method_name"],
         )
         self.assertEqual(

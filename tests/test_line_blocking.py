@@ -212,7 +212,7 @@ class TestLineBlocking(BlockingLoopbackCase):
         self.assertEqual(self.contract.service_status, "blocked_auto")
         self.assertEqual(len(self.server.requests), before)
         waiting = self.created_jobs(["pending"], "_provision_update")
-        self.assertIn(line, waiting.isp_sip_line_id)
+        self.assertIn(line, waiting.telephony_sip_line_id)
         self.run_jobs()
         self.assertEqual(self.on_platform(line), "BLQ")
         before = len(self.server.requests)

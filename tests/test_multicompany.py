@@ -31,7 +31,7 @@ class TestMultiCompany(TelephonyCase):
         self.make_range("35000000", "35000009")
         range_b = self.make_range("36000000", "36000009", company_id=self.company_b.id)
         category_b = self.env["isp.summit.category"].create(
-            {"name": "B", "acronym": "B", "integration_id": self.integration_b.id}
+            {"name": "B", "code": "B", "integration_id": self.integration_b.id}
         )
         env_a = self.env(user=self.user_a)
         self.assertNotIn(range_b, env_a["isp.number.range"].search([]))
@@ -58,7 +58,7 @@ class TestMultiCompany(TelephonyCase):
         self.integration_b.country_id = False
         self.assertEqual(self.integration_b._country_code(), "PT")
         self.assertEqual(
-            self.integration_b._normalize_number("212345678"), "+351212345678"
+            self.integration_b._normalise_number("212345678"), "+351212345678"
         )
         self.integration_b.country_id = self.env.ref("base.br")
         self.assertEqual(self.integration_b._country_code(), "BR")
@@ -69,4 +69,4 @@ class TestMultiCompany(TelephonyCase):
             .with_company(self.company_b)
             .create({"name": "Sem país", "phone": "(31) 3333-4444"})
         )
-        self.assertEqual(partner.isp_phone_e164, "+553133334444")
+        self.assertEqual(partner.telephony_phone_e164, "+553133334444")

@@ -90,13 +90,15 @@ class TestNameSearch(SummitLoopbackCase):
                 [("line_id", "ilike", "Guarita")]
             )
             jobs = self.env["queue.job"].search(
-                [("isp_sip_line_id", "ilike", "Guarita do Galpão")]
+                [("telephony_sip_line_id", "ilike", "Guarita do Galpão")]
             )
         self.assertEqual(dids, did)
         self.assertTrue(jobs)
         self.assertEqual(
             jobs,
-            self.env["queue.job"].search([("isp_sip_line_id", "=", self.line.id)]),
+            self.env["queue.job"].search(
+                [("telephony_sip_line_id", "=", self.line.id)]
+            ),
         )
 
     def test_every_model_name_search_returns_and_filters(self):

@@ -7,7 +7,7 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..models.isp_sip_line import take_numbers
+from ..models.isp_phone_number import take_numbers
 from .common import TelephonyCase
 
 

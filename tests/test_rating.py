@@ -138,7 +138,7 @@ class TestRating(BillingCase):
         self.line.billing_plan_id = world
         # 60/1: 61 s at 0.01/s = 0.61, rated with the new plan.
         self.assertEqual(stored(abroad), ("rated", "international", 61, 0, 61, 0.61))
-        self.assertEqual(abroad.rating_plan_id, world)
+        self.assertEqual(abroad.billing_plan_id, world)
         self.line.billing_plan_id = False
         self.assertEqual(abroad.rating_status, "unrated")
         self.assertFalse(abroad.charge)

@@ -33,7 +33,7 @@ def make_plan(rates=(), default=None, buckets=(), minimum=0, digits=2):
 def make_call(call_id, dialled, billsec, minute=0, answered=True, direction=None):
     return Call(
         call_id,
-        direction or "outbound",
+        direction or "out",
         dialled,
         T0 + timedelta(minutes=minute),
         billsec,
@@ -293,7 +293,7 @@ class TestFreeAndNoRate(BaseCase):
             make_call(2, LF, 30, minute=1, answered=False),  # busy, billsec noise
             make_call(3, LF, 0, minute=2, answered=True),  # answered, 0 s
             make_call(4, LF, 60, minute=3),
-            Call(5, "outbound", LF, None, 0, False),  # never connected
+            Call(5, "out", LF, None, 0, False),  # never connected
         ]
         self.assertEqual(
             summary(rating.rate_calls(plan, calls, LINE_DDD)),
@@ -328,7 +328,7 @@ class TestFreeAndNoRate(BaseCase):
     def test_inbound(self):
         # No inbound rate: free, even with a default. With a class rate
         # 0.06/min 60/60: 120 s -> 120 * 0.06 / 60 = 0.12.
-        call = make_call(1, "+5521987654321", 120, direction="inbound")
+        call = make_call(1, "+5521987654321", 120, direction="in")
         free = make_plan([], default=Rate("def", None, None, "1.50"))
         (result,) = rating.rate_calls(free, [call], LINE_DDD)
         self.assertEqual(summary([result]), [(1, 0, 0, 0, "0.00", rating.FREE)])
@@ -588,9 +588,9 @@ class TestCycle(BaseCase):
     def test_group_by_cycle(self):
         calls = [
             make_call(1, LF, 60),  # 2026-03-12 15:00 UTC: cycle Mar 10
-            Call(2, "outbound", LF, datetime(2026, 3, 10, 2, 59), 60, True),  # Feb 10
-            Call(3, "outbound", LF, datetime(2026, 3, 10, 3, 0), 60, True),  # Mar 10
-            Call(4, "outbound", LF, None, 0, False),
+            Call(2, "out", LF, datetime(2026, 3, 10, 2, 59), 60, True),  # Feb 10
+            Call(3, "out", LF, datetime(2026, 3, 10, 3, 0), 60, True),  # Mar 10
+            Call(4, "out", LF, None, 0, False),
         ]
         groups = rating.group_by_cycle(calls, 10, self.SP)
         self.assertEqual(

@@ -112,7 +112,7 @@ class TestReadOnlyIsRefused(CallSetupMixin, TelephonyCase):
             }
         )
         category = self.env["isp.summit.category"].create(
-            {"name": "Livre", "acronym": "FREE", "integration_id": self.integration.id}
+            {"name": "Livre", "code": "FREE", "integration_id": self.integration.id}
         )
         for user in (self.user, self.manager):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
@@ -120,10 +120,10 @@ class TestReadOnlyIsRefused(CallSetupMixin, TelephonyCase):
         self.assertFalse(line.expected_category_id)
         with self.assertRaises(AccessError):
             self.customer.with_user(self.accountant).write(
-                {"isp_phone_e164": "+553135009999"}
+                {"telephony_phone_e164": "+553135009999"}
             )
         self.customer.with_user(self.accountant).write({"phone": "+55 31 3500-8888"})
-        self.assertEqual(self.customer.isp_phone_e164, "+553135008888")
+        self.assertEqual(self.customer.telephony_phone_e164, "+553135008888")
 
     def test_did_terminal_is_the_platform_s(self):
         line = self.env["isp.sip.line"].create(

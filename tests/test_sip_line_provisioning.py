@@ -6,7 +6,7 @@ from odoo import Command, fields
 from odoo.exceptions import UserError
 
 from ..gateways.base import GatewayConfig, gateway_class
-from ..models import isp_sip_line
+from ..models import isp_sip_line_provisioning
 from .jobs_common import trap_jobs
 from .provisioning_common import SummitLoopbackCase
 
@@ -72,7 +72,7 @@ class TestSipLineProvisioning(SummitLoopbackCase):
             self.server_requests("PATCH")[-1].json,
             {"call_limit": 4, "category": "BLQ"},
         )
-        self.assertEqual(line.platform_category_id.acronym, "BLQ")
+        self.assertEqual(line.platform_category_id.code, "BLQ")
         self.assertFalse(line.platform_pending_fields)
 
     def test_stored_jobs_are_linked_to_their_line(self):
@@ -124,7 +124,7 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         self.assertTrue(remote)
         self.assertEqual(line.terminal, remote["terminal"])
         self.assertEqual(line.sudo().credential, remote["credential"])
-        self.assertEqual(line.platform_category_id.acronym, "DEF")
+        self.assertEqual(line.platform_category_id.code, "DEF")
         self.assertFalse(line.category_pending)
         self.assertFalse(line.platform_error)
         dids = line.did_ids.sorted("priority")
@@ -177,7 +177,7 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         self.run_jobs()
         patches = self.server_requests("PATCH")
         self.assertEqual(patches[-1].json, {"category": "BLQ"})
-        self.assertEqual(line.platform_category_id.acronym, "BLQ")
+        self.assertEqual(line.platform_category_id.code, "BLQ")
 
         line.write(
             {
@@ -227,14 +227,14 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         self.run_jobs()
         self.assertEqual(line.state, "error")
         self.assertIn("Categoria não permitida", line.platform_error)
-        self.assertEqual(line.platform_category_id.acronym, "DEF")
+        self.assertEqual(line.platform_category_id.code, "DEF")
         self.assertTrue(line.category_pending)
         self.assertEqual(line.job_ids[:1].state, "failed")
         line.action_retry()
         self.run_jobs()
         self.assertEqual(line.state, "active")
         self.assertFalse(line.platform_error)
-        self.assertEqual(line.platform_category_id.acronym, "BLP")
+        self.assertEqual(line.platform_category_id.code, "BLP")
         self.assertEqual(self.server_requests("PATCH")[-1].json, {"category": "BLP"})
 
     # Failures --------------------------------------------------------------
@@ -474,12 +474,12 @@ class TestSipLineProvisioning(SummitLoopbackCase):
             contract = self.make_contract(self.partner, name=f"Contract {i}")
             contracts |= contract
             lines |= self.make_line(f"+5531350001{i:02d}", contract=contract)
-        with patch.object(isp_sip_line, "CHUNK_FROM", 5):
+        with patch.object(isp_sip_line_provisioning, "CHUNK_FROM", 5):
             action = contracts.action_activate_sip_lines()
         batch = self.env["isp.provisioning.batch"].browse(action["res_id"])
         jobs = self.created_jobs(method="_provision_activate_chunk")
-        self.assertEqual([len(job.isp_sip_line_ids) for job in jobs], [3, 3, 1])
-        self.assertEqual(jobs.isp_sip_line_ids, lines)
+        self.assertEqual([len(job.telephony_sip_line_ids) for job in jobs], [3, 3, 1])
+        self.assertEqual(jobs.telephony_sip_line_ids, lines)
         self.assertEqual(
             set(jobs.mapped("channel")), {self.integration._provisioning_channel()}
         )
@@ -548,7 +548,7 @@ class TestSipLineProvisioning(SummitLoopbackCase):
             raise RuntimeError("serialization failure")
         self.env.invalidate_all()
         self.assertFalse(self.created_jobs(["pending"], "_provision_update"))
-        self.assertEqual(line.category_id.acronym, "DEF")
+        self.assertEqual(line.category_id.code, "DEF")
         line._provision_category_change(blocked)  # the retried transaction
         self.assertFalse(self.server_requests("PATCH"))  # not before commit
         self.run_jobs()
@@ -564,7 +564,7 @@ class TestSipLineProvisioning(SummitLoopbackCase):
         sandbox.sandbox_failure = "rejected"
         self.integration = sandbox
         self.cost_center = self.env["isp.summit.cost.center"].create(
-            {"value": "Default", "integration_id": sandbox.id}
+            {"code": "Default", "integration_id": sandbox.id}
         )
         line = self.make_line()
         line.action_activate()

@@ -1,0 +1,1 @@
+"""Plain-Python core of the addon: no Odoo import here."""

@@ -18,14 +18,13 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfoNotFoundError
 
 from . import timezones
+from .direction import INBOUND, OUTBOUND
 
 START = "start"
 ANSWER = "answer"
 END = "end"
 ACTIONS = (START, ANSWER, END)
 
-INBOUND = "in"
-OUTBOUND = "out"
 
 # What the webhook answers CallMyWay once the event is stored (seed 001).
 WEBHOOK_ACK = {"ack": "ok"}

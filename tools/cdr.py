@@ -6,7 +6,8 @@ Plain Python, no Odoo, no database. ``iter_file(stream, layout)`` streams a
 binary CSV file line by line and yields :class:`CdrRecord` (times in naive
 UTC, numbers in E.164) or :class:`Rejection` (a row that cannot be read, with
 the reason). Problems with the whole file raise :class:`CdrFileError`.
-:func:`from_callmyway` maps one CallMyWay CDR API item.
+The CallMyWay CDR API is mapped in :mod:`.callmyway_cdr`, times are read
+by :mod:`.clock`.
 
 It is built for speed (an import must sustain tens of thousands of rows per
 second): numbers go through the Brazilian fast path of :mod:`.phone` for
@@ -21,30 +22,24 @@ last line), callers must treat one file as one transaction.
 import contextlib
 import csv
 import hashlib
-import heapq
 import io
-import json
 import math
-import random
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import chain
-from zoneinfo import ZoneInfo
 
 from . import phone, safe_text
 from .cdr_layouts import (
     ASTERISK_MASTER_CSV,
     COLUMN_FIELDS,
-    DIRECTIONS,
-    EPOCH,
     PRESETS,
-    STANDARD_DATE_FORMAT,
     SUMMIT_CSV,
     Layout,
     preset,
 )
+from .clock import _clock
 
 __all__ = [
     "ASTERISK_MASTER_CSV",
@@ -55,10 +50,7 @@ __all__ = [
     "Layout",
     "Rejection",
     "checksum",
-    "from_callmyway",
-    "generate_master_csv",
     "iter_file",
-    "local_to_utc",
     "normalise_number",
     "preset",
 ]
@@ -68,16 +60,12 @@ __all__ = [
 SAMPLE_ROWS = 200
 SAMPLE_MIN_ROWS = 5
 NUMBER_CACHE_SIZE = 100000
-_MINUTE_CACHE_SIZE = 200000
 
 # Values meaning "the call was never connected" in a connect-time column.
 NOT_CONNECTED = frozenset(
     {"", "0", "1970-01-01 00:00:00", "0000-00-00 00:00:00", "null", "NULL"}
 )
 
-_EPOCH = datetime(1970, 1, 1)
-_SECONDS = {f"{s:02d}": timedelta(seconds=s) for s in range(60)}
-_STANDARD_RE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", re.ASCII)
 # Strips a time as written down to its digits: the sortable head of the
 # call id of a row without one.
 _NON_DIGITS = re.compile(r"\D+", re.ASCII)
@@ -218,114 +206,6 @@ def _check_texts(ani, dnis, route_name, account_code, terminal):
 def normalise_number(raw, country="BR", area_code=None):
     """E.164, or the bare digits of a short code, or '' (withheld/unreadable)."""
     return _numbers(country or "BR").e164((raw or "").strip(), _digits(area_code))
-
-
-# ---------------------------------------------------------------- time
-
-
-class _Clock:
-    """Local wall-clock strings of one time zone to naive UTC datetimes.
-
-    Ambiguous local times (the repeated hour when DST ends) are read as the
-    first occurrence; non-existent ones (the hour skipped when DST starts)
-    with the offset in force before the jump (``fold=0`` in both cases).
-    """
-
-    def __init__(self, tzname):
-        self.tzname = tzname
-        self.tz = ZoneInfo(tzname)
-        self.minutes = {}
-        self.hours = {}
-
-    def to_utc(self, local):
-        return local - local.replace(tzinfo=self.tz).utcoffset()
-
-    def parser(self, date_format):
-        """A function: text -> naive UTC datetime, or None if unreadable."""
-        if date_format == EPOCH:
-            return _parse_epoch
-        if date_format == STANDARD_DATE_FORMAT:
-            return self._standard_parser()
-        to_utc = self.to_utc
-
-        def parse(text):
-            try:
-                return to_utc(datetime.strptime(text.strip(), date_format))
-            except ValueError:
-                return None
-
-        return parse
-
-    def _standard_parser(self):
-        # "YYYY-MM-DD HH:MM:SS": the minute from a cache, seconds by lookup.
-        get_minute = self.minutes.get
-        seconds_of = _SECONDS.get
-        slow = self._standard_slow
-
-        def parse(text):
-            base = get_minute(text[:16])
-            if base is not None and len(text) == 19 and text[16] == ":":
-                seconds = seconds_of(text[17:])
-                if seconds is not None:
-                    return base + seconds
-            return slow(text)
-
-        return parse
-
-    def _standard_slow(self, text):
-        text = text.strip()
-        if not _STANDARD_RE.fullmatch(text):
-            return None
-        try:
-            minute = datetime(
-                int(text[0:4]),
-                int(text[5:7]),
-                int(text[8:10]),
-                int(text[11:13]),
-                int(text[14:16]),
-            )
-        except ValueError:
-            return None
-        seconds = _SECONDS.get(text[17:19])
-        if seconds is None:
-            return None
-        offset = self.hours.get(text[:13])
-        if offset is None:
-            offset = self._hour_offset(minute)
-            if len(self.hours) >= _MINUTE_CACHE_SIZE:
-                self.hours.clear()
-            self.hours[text[:13]] = offset
-        utc_minute = self.to_utc(minute) if offset is False else minute - offset
-        if len(self.minutes) >= _MINUTE_CACHE_SIZE:
-            self.minutes.clear()
-        self.minutes[text[:16]] = utc_minute
-        return utc_minute + seconds
-
-    def _hour_offset(self, minute):
-        """The hour's UTC offset, or False when it changes within the hour."""
-        start = minute.replace(minute=0, tzinfo=self.tz).utcoffset()
-        end = minute.replace(minute=59, second=59, tzinfo=self.tz).utcoffset()
-        return start if start == end else False
-
-
-def _parse_epoch(text):
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    if not math.isfinite(value):
-        return None
-    return _EPOCH + timedelta(seconds=int(value))
-
-
-@lru_cache(maxsize=32)
-def _clock(tzname):
-    return _Clock(tzname)
-
-
-def local_to_utc(local, tzname):
-    """Naive local datetime in ``tzname`` -> naive UTC (see :class:`_Clock`)."""
-    return _clock(tzname).to_utc(local)
 
 
 # ---------------------------------------------------------------- values
@@ -816,248 +696,3 @@ def checksum(stream, chunk_size=1 << 20):
             break
         digest.update(chunk)
     return digest.hexdigest()
-
-
-# ---------------------------------------------------------------- CallMyWay
-
-_CMW_NOT_CONNECTED = frozenset({"", "1970-01-01 00:00:00", "0000-00-00 00:00:00"})
-
-
-def _cmw_text(item, key):
-    value = item.get(key)
-    return "" if value is None else str(value).strip()
-
-
-def from_callmyway(item, tz="America/Sao_Paulo", country="BR", area_code=None):
-    """Map one CallMyWay CDR API (or webhook ``data``) item.
-
-    Returns a :class:`CdrRecord` or a :class:`Rejection` (line_no 0).
-    ``callid`` is the unique call id; ``connect_time`` "1970-01-01 00:00:00"
-    means not connected. ``duration`` is read as the connected (billed)
-    seconds of an answered call and as the ringing time of one that was not.
-    The direction is ``type`` when given, else inferred from which side is a
-    CallMyWay user (``ani_user``/``dnis_user``), else ``out``.
-    """
-    raw = json.dumps(item, sort_keys=True, ensure_ascii=False, default=str)
-    try:
-        return _from_callmyway(item, raw, tz, country, area_code)
-    except _Reject as exc:
-        return Rejection(0, raw, str(exc))
-
-
-def _from_callmyway(item, raw, tz, country, area_code):  # noqa: C901
-    if not isinstance(item, dict):
-        raise _Reject("not a JSON object")
-    to_utc = _clock(tz).parser(STANDARD_DATE_FORMAT)
-    call_id = _cmw_text(item, "callid")
-    if not call_id:
-        raise _Reject("missing callid")
-    text = _cmw_text(item, "detect_time")
-    detect = to_utc(text)
-    if detect is None:
-        raise _Reject(f"unreadable detect_time {text!r}" if text else "no detect_time")
-    text = _cmw_text(item, "connect_time")
-    connect = None
-    if text not in _CMW_NOT_CONNECTED:
-        connect = to_utc(text)
-        if connect is None:
-            raise _Reject(f"unreadable connect_time {text!r}")
-    text = _cmw_text(item, "disconnect_time")
-    disconnect = None
-    if text not in _CMW_NOT_CONNECTED:
-        disconnect = to_utc(text)
-        if disconnect is None:
-            raise _Reject(f"unreadable disconnect_time {text!r}")
-    seconds = _seconds(_cmw_text(item, "duration"), "duration") or 0
-    if connect is not None:
-        if connect < detect:
-            raise _Reject("connect_time before detect_time")
-        billsec = seconds
-        if disconnect is None:
-            disconnect = connect + timedelta(seconds=billsec)
-        elif disconnect < connect:
-            raise _Reject("disconnect_time before connect_time")
-        disposition = "answered"
-    else:
-        billsec = 0
-        if disconnect is None:
-            disconnect = detect + timedelta(seconds=seconds)
-        elif disconnect < detect:
-            raise _Reject("disconnect_time before detect_time")
-        disposition = "no_answer"
-    duration = int((disconnect - detect).total_seconds())
-    if billsec > duration:
-        raise _Reject(f"billsec ({billsec}) longer than duration ({duration})")
-    direction = _cmw_text(item, "type").lower()
-    if direction not in DIRECTIONS:
-        ani_user = _cmw_text(item, "ani_user")
-        dnis_user = _cmw_text(item, "dnis_user")
-        if ani_user and dnis_user:
-            direction = "internal"
-        elif dnis_user and not ani_user:
-            direction = "in"
-        else:
-            direction = "out"
-    e164 = _numbers(country or "BR").e164
-    area = _digits(area_code)
-    ani = _cmw_text(item, "ani")
-    dnis = _cmw_text(item, "dnis")
-    _check_texts(ani, dnis, _cmw_text(item, "route_name"), "", "")
-    if direction == "in":
-        dnis_e164 = e164(dnis, area)
-        ani_e164 = e164(ani, _own_area(dnis_e164, area))
-    else:
-        ani_e164 = e164(ani, area)
-        dnis_e164 = e164(dnis, _own_area(ani_e164, area))
-    return CdrRecord(
-        call_id=call_id,
-        original_call_id=call_id,
-        direction=direction,
-        ani_raw=ani,
-        dnis_raw=dnis,
-        ani_e164=ani_e164,
-        dnis_e164=dnis_e164,
-        detect_time=detect,
-        connect_time=connect,
-        disconnect_time=disconnect,
-        duration=duration,
-        billsec=billsec,
-        disposition=disposition,
-        cost=_money(_cmw_text(item, "cost"), "cost", False),
-        access_fee=_money(_cmw_text(item, "access_fee"), "access fee", False),
-        rate=_money(_cmw_text(item, "rate"), "rate", False),
-        route_pattern=_cmw_text(item, "route_pattern"),
-        route_name=_cmw_text(item, "route_name"),
-        account_code=_cmw_text(item, "account_id"),
-        terminal=_cmw_text(item, "endpoint_id"),
-        line_no=0,
-        raw=raw,
-    )
-
-
-# ---------------------------------------------------------------- fixtures
-
-_OTHER_DDD = ("21", "31", "41", "51", "61", "71", "81", "85", "91", "19", "47")
-_CSP = ("12", "14", "15", "21", "31", "41")
-_FOREIGN = ("12125550143", "351213456789", "5491145678901", "34912345678")
-_SHORT = ("190", "192", "193", "100", "102", "10315")
-_DISPOSITIONS = (
-    ("ANSWERED", 75),
-    ("NO ANSWER", 15),
-    ("BUSY", 7),
-    ("FAILED", 3),
-)
-
-
-def _dialled(rnd, area):
-    """A number as a subscriber dials it from ``area`` (Brazilian habits)."""
-    pick = rnd.random()
-    if pick < 0.30:
-        return f"{rnd.randint(2, 5)}{rnd.randint(0, 9999999):07d}"  # local fixed
-    if pick < 0.55:
-        return f"9{rnd.randint(0, 99999999):08d}"  # local mobile
-    if pick < 0.65:
-        return f"{area}9{rnd.randint(0, 99999999):08d}"  # mobile with DDD
-    if pick < 0.80:
-        ddd = rnd.choice(_OTHER_DDD)
-        number = f"{rnd.randint(2, 5)}{rnd.randint(0, 9999999):07d}"
-        if rnd.random() < 0.5:
-            number = f"9{rnd.randint(0, 99999999):08d}"
-        return f"0{rnd.choice(_CSP)}{ddd}{number}"  # long distance with CSP
-    if pick < 0.87:
-        return f"0800{rnd.randint(0, 9999999):07d}"
-    if pick < 0.93:
-        return f"00{rnd.choice(_CSP)}{rnd.choice(_FOREIGN)}"
-    if pick < 0.97:
-        return rnd.choice(_SHORT)
-    return f"+55{rnd.choice(_OTHER_DDD)}9{rnd.randint(0, 99999999):08d}"
-
-
-def generate_master_csv(
-    target,
-    rows,
-    seed=1,
-    start=datetime(2024, 1, 1),
-    lines=3000,
-    area_code="11",
-    days=None,
-    inbound_share=0.2,
-):
-    """Write ``rows`` realistic Asterisk Master.csv rows (local times).
-
-    ``target`` is a path or a binary stream. The ISP's ``lines`` numbers
-    (``area_code`` + 3000xxxx...) call out (dcontext from-internal) to local,
-    national, mobile, 0800, international and short-code numbers, and
-    receive calls (from-trunk); some calls are NO ANSWER/BUSY/FAILED. Rows
-    are in end-time order, as Asterisk writes them, over ``days`` days
-    (default: about ten calls a day per line). Returns ``rows``.
-    """
-    if isinstance(target, (str, bytes)) or hasattr(target, "__fspath__"):
-        with open(target, "wb") as stream:
-            return generate_master_csv(
-                stream, rows, seed, start, lines, area_code, days, inbound_share
-            )
-    rnd = random.Random(seed)
-    own = [f"{area_code}3{100000 + i * 7:07d}" for i in range(lines)]
-    statuses = [name for name, weight in _DISPOSITIONS for _ in range(weight)]
-    if days is None:
-        days = max(1, round(rows / (lines * 10)))
-    step = days * 86400 / max(rows, 1)
-    base_epoch = int((start - _EPOCH).total_seconds())
-    chunk = []
-    running = []
-    for seq in range(rows):
-        begin = start + timedelta(seconds=int(seq * step))
-        line = rnd.choice(own)
-        status = rnd.choice(statuses)
-        if rnd.random() < inbound_share:
-            src = f"0{rnd.choice(_OTHER_DDD)}9{rnd.randint(0, 99999999):08d}"
-            dst, context = line, "from-trunk"
-            channel = f"SIP/carrier-{seq:08x}"
-            dstchannel = f"SIP/{line}-{seq + 1:08x}"
-        else:
-            src, dst, context = line, _dialled(rnd, area_code), "from-internal"
-            channel = f"SIP/{line}-{seq:08x}"
-            dstchannel = f"SIP/carrier-{seq + 1:08x}"
-        ring = rnd.randint(0, 25)
-        if status == "ANSWERED":
-            talk = int(rnd.expovariate(1 / 150)) + 1
-            answer = begin + timedelta(seconds=ring)
-            end = answer + timedelta(seconds=talk)
-            answer_text = answer.strftime(STANDARD_DATE_FORMAT)
-        else:
-            talk = 0
-            end = begin + timedelta(seconds=ring)
-            answer_text = ""
-        values = (
-            "",
-            src,
-            dst,
-            context,
-            f'""Cliente {line[-4:]}"" <{src}>',
-            channel,
-            dstchannel,
-            "Dial",
-            f"SIP/carrier/{dst},60,tT",
-            begin.strftime(STANDARD_DATE_FORMAT),
-            answer_text,
-            end.strftime(STANDARD_DATE_FORMAT),
-        )
-        quoted = ",".join(f'"{value}"' for value in values)
-        # Asterisk writes a CDR when its call ends: calls still running are
-        # held until every call that ends before them is written.
-        line_text = (
-            f"{quoted},{ring + talk},{talk},"
-            f'"{status}","DOCUMENTATION","{base_epoch + seq}.{seq}",""\n'
-        )
-        heapq.heappush(running, (end, seq, line_text))
-        while running and running[0][0] <= begin:
-            chunk.append(heapq.heappop(running)[2])
-        if len(chunk) >= 5000:
-            target.write("".join(chunk).encode("utf-8"))
-            chunk.clear()
-    while running:
-        chunk.append(heapq.heappop(running)[2])
-    if chunk:
-        target.write("".join(chunk).encode("utf-8"))
-    return rows

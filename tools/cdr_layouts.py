@@ -13,7 +13,8 @@ import codecs
 from dataclasses import dataclass, field, fields
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-DIRECTIONS = ("in", "out", "internal")
+from .direction import DIRECTIONS
+
 DISPOSITIONS = ("answered", "no_answer", "busy", "failed")
 STANDARD_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 EPOCH = "epoch"

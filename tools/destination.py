@@ -24,6 +24,7 @@ Classes (string codes, stored as they are on CDRs and rates):
 
 from functools import lru_cache
 
+from . import direction as call_direction
 from . import phone
 
 LOCAL_FIXED = "local_fixed"
@@ -52,9 +53,6 @@ CLASSES = (
     UNKNOWN,
 )
 
-OUTBOUND_DIRECTION = "outbound"
-INBOUND_DIRECTION = "inbound"
-DIRECTIONS = (OUTBOUND_DIRECTION, INBOUND_DIRECTION)
 
 # Size of the classification cache: distinct (number, DDD, country) triples.
 CACHE_SIZE = 1 << 18
@@ -125,14 +123,15 @@ def cache_clear():
 def classify(direction, dialled, line_area_code, country="BR", on_net=frozenset()):
     """Destination class of a call.
 
-    ``direction`` is ``"outbound"`` or ``"inbound"``; ``dialled`` an E.164
+    ``direction`` is one of :mod:`.direction` (an internal call is rated
+    as an outbound one); ``dialled`` an E.164
     string or short-code digits as the CDR importer stores them;
     ``line_area_code`` the DDD of the line that made the call; ``on_net`` the
     E.164 numbers of the company's own lines.
     """
-    if direction == INBOUND_DIRECTION:
+    if direction == call_direction.INBOUND:
         return INBOUND
-    if direction != OUTBOUND_DIRECTION:
+    if direction not in (call_direction.OUTBOUND, call_direction.INTERNAL):
         raise ValueError(f"unknown call direction {direction!r}")
     dest_class, e164, _digits = destination(dialled, line_area_code or None, country)
     if e164 is not None and e164 in on_net:

@@ -28,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from . import destination as dest
+from . import direction as call_direction
 from . import timezones
 
 RATED = "rated"
@@ -284,14 +285,14 @@ def rate_calls(plan, calls, line_area_code, country="BR", on_net=frozenset()):
     digits = plan.currency_digits
     area = line_area_code or None
     classify = dest.destination
-    inbound_direction = dest.INBOUND_DIRECTION
-    outbound_direction = dest.OUTBOUND_DIRECTION
+    inbound_direction = call_direction.INBOUND
+    outbound_directions = (call_direction.OUTBOUND, call_direction.INTERNAL)
     results = []
     append = results.append
 
     for call in sorted(calls, key=_sort_key):
         direction = call.direction
-        if direction == outbound_direction:
+        if direction in outbound_directions:
             dest_class, e164, prefix_digits = classify(call.dialled, area, country)
             if e164 is not None and e164 in on_net:
                 dest_class = dest.ON_NET

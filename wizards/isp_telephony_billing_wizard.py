@@ -89,7 +89,7 @@ class IspTelephonyBillingWizard(models.TransientModel):
                 month = billing.month_start(wizard.billing_month)
                 jobs = Job.search(
                     [
-                        ("isp_billing_month", "=", month),
+                        ("telephony_billing_month", "=", month),
                         ("company_id", "=", wizard.company_id.id),
                     ],
                     order="id desc",
