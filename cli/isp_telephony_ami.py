@@ -23,7 +23,8 @@ from odoo.exceptions import UserError
 from odoo.tools import config
 
 from ..gateways import base as gateway_base
-from ..gateways.asterisk import AmiEventTranslator, AmiListener
+from ..gateways.ami import AmiListener
+from ..gateways.ami_events import AmiEventTranslator
 
 _logger = logging.getLogger(__name__)
 

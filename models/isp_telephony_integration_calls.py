@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..gateways import asterisk
-from ..gateways.asterisk import INCOMING_CONTEXTS
+from ..gateways.ami_events import INCOMING_CONTEXTS
 from ..tools import ip_allow_list
 from .isp_telephony_integration import MANAGER_GROUP
 

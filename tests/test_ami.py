@@ -6,14 +6,9 @@ import threading
 import time
 from datetime import datetime
 
-from ..gateways.asterisk import (
-    AmiConfig,
-    AmiEventTranslator,
-    AmiListener,
-    dial_number_for,
-    endpoint_of,
-    originate,
-)
+from ..gateways.ami import AmiConfig, AmiListener, originate
+from ..gateways.ami_events import AmiEventTranslator, endpoint_of
+from ..gateways.asterisk import dial_number_for
 from ..gateways.base import GatewayError, RejectedError, TransientError
 from .loopback.ami_server import AmiServer
 from .loopback.case import LoopbackCase

@@ -7,7 +7,7 @@ import socket
 
 from odoo.tests import TransactionCase, tagged
 
-from ..gateways import asterisk, summit
+from ..gateways import ami, summit
 from ..gateways.base import GatewayConfig, RejectedError, TransientError
 from ..gateways.callmyway import LIMITER, CallMyWayClient
 from ..gateways.sandbox import SandboxGateway
@@ -78,19 +78,17 @@ class TestGatewayConnectionCheck(LoopbackCase):
     def test_asterisk_login_ping_logoff(self):
         server = AmiServer(users={"odoo": "good"}).start()
         self.addCleanup(server.stop)
-        config = asterisk.AmiConfig("127.0.0.1", server.port, "odoo", "good", timeout=2)
-        self.assertIn("accepted the login", asterisk.check_login(config))
+        config = ami.AmiConfig("127.0.0.1", server.port, "odoo", "good", timeout=2)
+        self.assertIn("accepted the login", ami.check_login(config))
         self.assertTrue(server.actions_named("Ping"))
         self.assertTrue(server.actions_named("Logoff"))
-        wrong = asterisk.AmiConfig("127.0.0.1", server.port, "odoo", "bad", timeout=2)
+        wrong = ami.AmiConfig("127.0.0.1", server.port, "odoo", "bad", timeout=2)
         with self.assertRaises(RejectedError) as caught:
-            asterisk.check_login(wrong)
+            ami.check_login(wrong)
         self.assertIn("refused the AMI login", caught.exception.message)
-        closed = asterisk.AmiConfig(
-            "127.0.0.1", _free_port(), "odoo", "good", timeout=1
-        )
+        closed = ami.AmiConfig("127.0.0.1", _free_port(), "odoo", "good", timeout=1)
         with self.assertRaises(TransientError):
-            asterisk.check_login(closed)
+            ami.check_login(closed)
 
     def test_sandbox_simulates_both_answers(self):
         ok = SandboxGateway(GatewayConfig(base_url="", extra={"fail": ""}))

@@ -5,7 +5,7 @@
 A :class:`CallEvent` is what the pop-up and the call log consume: a call
 started (ringing), was answered, or ended. CallMyWay pushes them to a webhook
 (:func:`parse_callmyway_webhook`); Asterisk emits AMI events that
-``gateways.asterisk.AmiEventTranslator`` turns into the same objects.
+``gateways.ami_events.AmiEventTranslator`` turns into the same objects.
 
 Plain Python, no Odoo.
 """
