@@ -5,7 +5,8 @@
 import json
 from datetime import timedelta
 
-from .cdr import (
+from .cdr_layouts import STANDARD_DATE_FORMAT
+from .cdr_record import (
     CdrRecord,
     Rejection,
     _check_texts,
@@ -16,7 +17,6 @@ from .cdr import (
     _Reject,
     _seconds,
 )
-from .cdr_layouts import STANDARD_DATE_FORMAT
 from .clock import _clock
 from .direction import DIRECTIONS
 

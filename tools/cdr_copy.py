@@ -18,7 +18,7 @@ import threading
 from datetime import datetime, timedelta
 from operator import attrgetter
 
-from .cdr import Rejection
+from .cdr_record import Rejection
 from .copy_text import ESCAPES as _ESCAPES
 from .copy_text import NULL
 
