@@ -457,24 +457,10 @@ def to_e164(raw, country="BR", area_code=None):
     return parse(raw, country, area_code).e164
 
 
-# Brazilian area codes (DDD) in use: their fixed (8 digits, 2-5 first) and
-# mobile (9 digits, 9 first) numbers are written (DD) NNNN-NNNN and
+# Numbers of a Brazilian area code (BR_AREA_CODES) in use: fixed (8 digits,
+# 2-5 first) and mobile (9 digits, 9 first) are written (DD) NNNN-NNNN and
 # (DD) 9NNNN-NNNN, which format_national writes without phonenumbers' parse
 # (a call statement formats thousands of numbers; tests compare both ways).
-BR_AREA_CODES = frozenset(
-    str(area)
-    for area in (
-        *range(11, 20),
-        *(21, 22, 24, 27, 28),
-        *(31, 32, 33, 34, 35, 37, 38),
-        *range(41, 50),
-        *(51, 53, 54, 55),
-        *range(61, 70),
-        *(71, 73, 74, 75, 77, 79),
-        *range(81, 90),
-        *range(91, 100),
-    )
-)
 _BR_GEOGRAPHIC = re.compile(r"^\+55(\d\d)([2-5]\d{7}|9\d{8})$")
 
 
