@@ -38,6 +38,7 @@ from . import isp_telephony_agent
 from . import isp_telephony_agent_caller_id
 from . import isp_call_outcome
 from . import isp_call_log
+from . import isp_call_log_events
 from . import isp_call_log_panel
 from . import isp_call_log_dial
 from . import res_users
