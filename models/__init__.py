@@ -4,6 +4,7 @@ from . import res_company
 from . import res_config_settings
 from . import ir_cron
 from . import isp_telephony_integration
+from . import isp_telephony_integration_gateway
 from . import isp_telephony_integration_calls
 from . import isp_telephony_integration_cdr
 from . import isp_telephony_integration_catalog
