@@ -4,7 +4,8 @@
 minutes, revenue and margin, and what needs attention (No-rate calls,
 blocked lines, failed provisioning, CDR imports with rejections). Each
 figure comes with the action listing what it counts. Read with the user's
-rights (record rules apply); one grouped query per model."""
+rights (record rules apply). The cards are described as data
+(``_card_specs``) and read by one grouped query per model and domain."""
 
 from odoo import api, fields, models
 from odoo.tools.misc import formatLang
@@ -36,105 +37,152 @@ class IspTelephonyOverview(models.AbstractModel):
         }
 
     @api.model
-    def get_overview(self):
-        start = self._month_start_utc()
-        since = fields.Datetime.to_string(start)
+    def _card_specs(self, since):
+        """The cards, in the order shown, described as data: ``key``,
+        ``label``; ``model`` and ``domain`` of what the card counts (or sums:
+        ``aggregate``, e.g. ``"rated_minutes:sum"``; default the count);
+        ``show``: ``number``, ``money`` or ``count``; ``level``: ``info``,
+        ``sign`` (success when not negative, else danger) or the level of a
+        count that is not zero (zero is a success); ``action`` (XML id)
+        lists what it counts; ``readers_only``: shown only to the users who
+        may read the model (else reading it is refused as for any model)."""
         this_month = [("detect_time", ">=", since)]
-        currency = self.env.company.currency_id
-        [(calls, minutes, charge, margin)] = self.env["isp.cdr.analysis"]._read_group(
-            this_month,
-            [],
-            ["call_count:sum", "rated_minutes:sum", "charge:sum", "margin:sum"],
-        )
         analysis = "isp_telephony.action_isp_cdr_analysis_overview"
-        calls_action = "isp_telephony.action_isp_cdr"
-        no_rate_domain = this_month + [("rating_status", "=", "no_rate")]
-        no_rate = self.env["isp.cdr"].search_count(no_rate_domain)
-        blocked_domain = [("service_status", "!=", "active")]
-        blocked = self.env["isp.sip.line"].search_count(blocked_domain)
-        imports_domain = [("count_rejected", ">", 0), ("start_time", ">=", since)]
-        imports = self.env["isp.cdr.import"].search_count(imports_domain)
-        cards = [
-            self._card(
-                "minutes",
-                self.env._("Minutes this month"),
-                minutes or 0,
-                formatLang(self.env, minutes or 0, digits=0),
-                analysis,
-                this_month,
+        calls = "isp_telephony.action_isp_cdr"
+        month = {"model": "isp.cdr.analysis", "domain": this_month}
+        return [
+            dict(
+                month,
+                key="minutes",
+                label=self.env._("Minutes this month"),
+                aggregate="rated_minutes:sum",
+                show="number",
+                level="info",
+                action=analysis,
             ),
-            self._card(
-                "calls",
-                self.env._("Calls this month"),
-                calls or 0,
-                formatLang(self.env, calls or 0, digits=0),
-                calls_action,
-                this_month,
+            dict(
+                month,
+                key="calls",
+                label=self.env._("Calls this month"),
+                aggregate="call_count:sum",
+                show="number",
+                level="info",
+                action=calls,
             ),
-            self._card(
-                "revenue",
-                self.env._("Revenue this month"),
-                charge or 0,
-                formatLang(self.env, charge or 0, currency_obj=currency),
-                analysis,
-                this_month,
+            dict(
+                month,
+                key="revenue",
+                label=self.env._("Revenue this month"),
+                aggregate="charge:sum",
+                show="money",
+                level="info",
+                action=analysis,
             ),
-            self._card(
-                "margin",
-                self.env._("Margin this month"),
-                margin or 0,
-                formatLang(self.env, margin or 0, currency_obj=currency),
-                analysis,
-                this_month,
-                level="success" if (margin or 0) >= 0 else "danger",
+            dict(
+                month,
+                key="margin",
+                label=self.env._("Margin this month"),
+                aggregate="margin:sum",
+                show="money",
+                level="sign",
+                action=analysis,
             ),
-            self._card(
-                "no_rate",
-                self.env._("No-rate calls this month"),
-                no_rate,
-                str(no_rate),
-                calls_action,
-                no_rate_domain,
-                level="danger" if no_rate else "success",
-            ),
-            self._card(
-                "blocked_lines",
-                self.env._("Blocked lines"),
-                blocked,
-                str(blocked),
-                "isp_telephony.action_isp_sip_line_blocked",
-                blocked_domain,
-                level="warning" if blocked else "success",
-            ),
-            self._card(
-                "rejected_imports",
-                self.env._("CDR imports with rejections this month"),
-                imports,
-                str(imports),
-                "isp_telephony.action_isp_cdr_import",
-                imports_domain,
-                level="danger" if imports else "success",
-            ),
+            {
+                "key": "no_rate",
+                "label": self.env._("No-rate calls this month"),
+                "model": "isp.cdr",
+                "domain": this_month + [("rating_status", "=", "no_rate")],
+                "level": "danger",
+                "action": calls,
+            },
+            {
+                "key": "blocked_lines",
+                "label": self.env._("Blocked lines"),
+                "model": "isp.sip.line",
+                "domain": [("service_status", "!=", "active")],
+                "level": "warning",
+                "action": "isp_telephony.action_isp_sip_line_blocked",
+            },
+            {
+                "key": "rejected_imports",
+                "label": self.env._("CDR imports with rejections this month"),
+                "model": "isp.cdr.import",
+                "domain": [("count_rejected", ">", 0), ("start_time", ">=", since)],
+                "level": "danger",
+                "action": "isp_telephony.action_isp_cdr_import",
+            },
+            # Provisioning runs as OCA queue_job jobs, which telephony
+            # managers read (the Provisioning Jobs menu): the card is theirs.
+            {
+                "key": "failed_provisioning",
+                "label": self.env._("Failed provisioning"),
+                "model": "queue.job",
+                "domain": [
+                    ("telephony_sip_line_id", "!=", False),
+                    ("state", "=", "failed"),
+                ],
+                "level": "danger",
+                "action": "isp_telephony.action_isp_provisioning_queue_job",
+                "readers_only": True,
+            },
+            # Lines at their credit limit: added by spend control (issue 14).
         ]
-        # Provisioning runs as OCA queue_job jobs, which telephony managers
-        # read (the Provisioning Jobs menu): the card is theirs.
-        Job = self.env["queue.job"]
-        if Job.has_access("read"):
-            failed_domain = [
-                ("telephony_sip_line_id", "!=", False),
-                ("state", "=", "failed"),
-            ]
-            failed = Job.search_count(failed_domain)
-            cards.append(
+
+    @api.model
+    def _card_values(self, specs):
+        """``{key: value}`` of the cards: one grouped query per model and
+        domain, with every aggregate its cards ask for."""
+        queries = {}
+        for spec in specs:
+            query = (spec["model"], repr(spec["domain"]))
+            queries.setdefault(query, []).append(spec)
+        values = {}
+        for (model, _domain), cards in queries.items():
+            aggregates = [spec.get("aggregate", "__count") for spec in cards]
+            [row] = self.env[model]._read_group(cards[0]["domain"], [], aggregates)
+            for spec, value in zip(cards, row, strict=True):
+                values[spec["key"]] = value or 0
+        return values
+
+    @api.model
+    def _card_shown(self, spec, value):
+        if spec.get("show") == "number":
+            return formatLang(self.env, value, digits=0)
+        if spec.get("show") == "money":
+            currency = self.env.company.currency_id
+            return formatLang(self.env, value, currency_obj=currency)
+        return str(value)
+
+    @api.model
+    def _card_level(self, spec, value):
+        level = spec["level"]
+        if level == "info":
+            return level
+        if level == "sign":
+            return "success" if value >= 0 else "danger"
+        return level if value else "success"
+
+    @api.model
+    def get_overview(self):
+        since = fields.Datetime.to_string(self._month_start_utc())
+        specs = [
+            spec
+            for spec in self._card_specs(since)
+            if not spec.get("readers_only")
+            or self.env[spec["model"]].has_access("read")
+        ]
+        values = self._card_values(specs)
+        return {
+            "cards": [
                 self._card(
-                    "failed_provisioning",
-                    self.env._("Failed provisioning"),
-                    failed,
-                    str(failed),
-                    "isp_telephony.action_isp_provisioning_queue_job",
-                    failed_domain,
-                    level="danger" if failed else "success",
+                    spec["key"],
+                    spec["label"],
+                    values[spec["key"]],
+                    self._card_shown(spec, values[spec["key"]]),
+                    spec["action"],
+                    spec["domain"],
+                    level=self._card_level(spec, values[spec["key"]]),
                 )
-            )
-        # Lines at their credit limit: added by spend control (issue 14).
-        return {"cards": cards}
+                for spec in specs
+            ]
+        }
