@@ -33,6 +33,8 @@ from datetime import date
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import bench_setup
+from bench_setup import destination_classes
 from blocking import clone_rows
 from odoo_env import database_parser, peak_rss_mb, report
 
@@ -43,55 +45,30 @@ WARM_UP_CONTRACTS = 50
 def telephony_plan(env):
     """The bench's billing plan: a 30-minute fixed franchise, rates for
     every class, prefixes and a default."""
-    classes = {c.code: c.id for c in env["isp.telephony.destination.class"].search([])}
-    product = env["product.product"].create(
-        {"name": "Bench telephony overage", "type": "service"}
-    )
-
-    def rate(cls=None, prefix=None, price=0.0, fee=0.0, block=30, step=6):
-        return (
-            0,
-            0,
-            {
-                "dest_class": cls,
-                "prefix": prefix,
-                "price_per_minute": price,
-                "connection_fee": fee,
-                "initial_block": block,
-                "increment": step,
-            },
-        )
-
-    return env["isp.telephony.plan"].create(
-        {
-            "name": "Bench 30 min",
-            "product_id": product.id,
-            "min_billable_seconds": 3,
-            "bucket_ids": [
-                (
-                    0,
-                    0,
-                    {
-                        "name": "Fixed",
-                        "allowance_seconds": 1800,
-                        "dest_class_ids": [
-                            (6, 0, [classes["local_fixed"], classes["national_fixed"]])
-                        ],
-                    },
-                )
-            ],
-            "rate_ids": [
-                rate("local_fixed", price=0.09),
-                rate("national_fixed", price=0.19, fee=0.05),
-                rate("local_mobile", price=0.59),
-                rate("national_mobile", price=0.89),
-                rate("toll_free", price=0.0),
-                rate("non_geographic", price=0.35, block=60, step=60),
-                rate(prefix="1", price=0.25, fee=0.10, block=60, step=1),
-                rate(prefix="44", price=0.30, fee=0.10, block=60, step=1),
-                rate(price=1.50, fee=0.20),
-            ],
-        }
+    classes = destination_classes(env)
+    return bench_setup.telephony_plan(
+        env,
+        "Bench 30 min",
+        "Bench telephony overage",
+        [
+            {"cls": "toll_free", "price": 0.0},
+            {"cls": "non_geographic", "price": 0.35, "block": 60, "step": 60},
+            {"prefix": "1", "price": 0.25, "fee": 0.10, "block": 60, "step": 1},
+            {"prefix": "44", "price": 0.30, "fee": 0.10, "block": 60, "step": 1},
+        ],
+        bucket_ids=[
+            (
+                0,
+                0,
+                {
+                    "name": "Fixed",
+                    "allowance_seconds": 1800,
+                    "dest_class_ids": [
+                        (6, 0, [classes["local_fixed"], classes["national_fixed"]])
+                    ],
+                },
+            )
+        ],
     )
 
 

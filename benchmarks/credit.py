@@ -29,6 +29,7 @@ import io
 import time
 from datetime import datetime, timedelta, timezone
 
+from bench_setup import destination_classes, telephony_plan
 from blocking import clone_rows
 from odoo_env import database_parser, odoo_env, peak_rss_mb, report
 
@@ -37,42 +38,25 @@ NOW = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
 def _plan(env):
-    classes = {c.code: c.id for c in env["isp.telephony.destination.class"].search([])}
-    product = env["product.product"].create(
-        {"name": "Bench telephony (credit)", "type": "service"}
-    )
-
-    def rate(cls=None, prefix=None, price=0.0, fee=0.0, block=30, step=6):
-        return (
-            0,
-            0,
+    """The bench's billing plan with a credit limit of 100.00 and a fraud
+    guard of 20.00 per rolling hour abroad."""
+    classes = destination_classes(env)
+    return telephony_plan(
+        env,
+        "Bench credit",
+        "Bench telephony (credit)",
+        [
             {
-                "dest_class": cls,
-                "prefix": prefix,
-                "price_per_minute": price,
-                "connection_fee": fee,
-                "initial_block": block,
-                "increment": step,
-            },
-        )
-
-    return env["isp.telephony.plan"].create(
-        {
-            "name": "Bench credit",
-            "product_id": product.id,
-            "credit_limit": 100.0,
-            "fraud_hour_limit": 20.0,
-            "fraud_class_ids": [(6, 0, [classes["international"]])],
-            "min_billable_seconds": 3,
-            "rate_ids": [
-                rate("local_fixed", price=0.09),
-                rate("national_fixed", price=0.19, fee=0.05),
-                rate("local_mobile", price=0.59),
-                rate("national_mobile", price=0.89),
-                rate("international", price=0.25, fee=0.10, block=60, step=60),
-                rate(price=1.50, fee=0.20),
-            ],
-        }
+                "cls": "international",
+                "price": 0.25,
+                "fee": 0.10,
+                "block": 60,
+                "step": 60,
+            }
+        ],
+        credit_limit=100.0,
+        fraud_hour_limit=20.0,
+        fraud_class_ids=[(6, 0, [classes["international"]])],
     )
 
 

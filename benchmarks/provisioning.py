@@ -23,13 +23,19 @@ Run it through the benchmark harness::
 """
 
 import os
-import socket
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from bench_setup import (
+    SUMMIT_PASSWORD,
+    SUMMIT_USER,
+    free_port,
+    start_server,
+    start_summit,
+    stop_server,
+)
 from odoo_env import database_parser, report
 
 # Lines activated inline for the baseline.
@@ -98,56 +104,9 @@ def main(argv=None):
         sys.exit(1)
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(config_path, dbname, port, workers, log_path):
-    """An Odoo server on ``dbname`` with queue_job server-wide: its job
-    runner starts with it."""
-    env = dict(os.environ, ODOO_QUEUE_JOB_MAX_CAPACITY="8")
-    # What odoo-bin does, as a file: with workers > 0 Odoo starts its gevent
-    # worker by running sys.argv[0] again, which "python -c" cannot be.
-    launcher = os.path.join(os.getcwd(), "bench-odoo-bin.py")
-    with open(launcher, "w", encoding="utf-8") as script:
-        script.write("import odoo\nfrom odoo.cli.command import main\n\nmain()\n")
-    cmd = [
-        sys.executable,
-        launcher,
-        "-c",
-        config_path,
-        "-d",
-        dbname,
-        f"--db-filter=^{dbname}$",
-        "--http-interface=127.0.0.1",
-        f"--http-port={port}",
-        "--load=base,web,queue_job",
-        f"--workers={workers}",
-        "--max-cron-threads=0",
-        "--log-level=info",
-        f"--logfile={log_path}",
-    ]
-    process = subprocess.Popen(cmd, env=env)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the Odoo server stopped: see {log_path}")
-        if os.path.exists(log_path):
-            with open(log_path, encoding="utf-8") as log:
-                if f"queue job runner ready for db {dbname}" in log.read():
-                    return process
-        time.sleep(0.5)
-    process.terminate()
-    raise RuntimeError(f"the job runner did not start: see {log_path}")
-
-
 def run(odoo, Registry, dbname, args):
-    from odoo.addons.isp_telephony.tests.loopback.summit_server import SummitServer
-
     registry = Registry(dbname)
-    server = SummitServer(username="bench", password="bench-pass").start()
+    server = start_summit()
     port = free_port()
     log_path = os.path.join(os.getcwd(), f"bench-provisioning-{port}.log")
     process = None
@@ -178,7 +137,12 @@ def run(odoo, Registry, dbname, args):
         requests_before = len(server.requests)
 
         process = start_server(
-            odoo.tools.config.rcfile, dbname, port, args.workers, log_path
+            odoo.tools.config.rcfile,
+            dbname,
+            port,
+            args.workers,
+            log_path,
+            queue_env={"ODOO_QUEUE_JOB_MAX_CAPACITY": "8"},
         )
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
@@ -233,11 +197,7 @@ def run(odoo, Registry, dbname, args):
         }
     finally:
         if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_server(process)
         server.stop()
 
 
@@ -250,8 +210,8 @@ def setup(env, server, count, baseline_count):
         {
             "name": "Summit benchmark",
             "gateway": "summit",
-            "api_user": "bench",
-            "api_password": "bench-pass",
+            "api_user": SUMMIT_USER,
+            "api_password": SUMMIT_PASSWORD,
             "summit_api_host": "127.0.0.1",
             "summit_api_port": port,
             "api_use_tls": False,

@@ -30,32 +30,19 @@ chunks), then --lines lines as the addon sends them, 25 lines per job
 The last line is one JSON object."""
 
 import os
-import subprocess
 import sys
 import time
 from datetime import date
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from bench_setup import start_server, start_summit, stop_server
 from odoo_env import database_parser, report
 
 MONTH = date(2026, 3, 1)
 INVOICE_DATE = date(2026, 3, 5)
 TIMEOUT = 1800
 WAITING = ("wait_dependencies", "pending", "enqueued", "started")
-LAUNCHER = """import signal
-import sys
-import time
-
-if len(sys.argv) > 1 and sys.argv[1] == "gevent":
-    signal.signal(signal.SIGTERM, lambda *args: sys.exit(0))
-    while True:
-        time.sleep(3600)
-import odoo
-from odoo.cli.command import main
-
-main()
-"""
 
 
 def build_parser():
@@ -134,66 +121,6 @@ class Databases:
         self.admin.close()
 
 
-def start_server(config_path, dbname, port, workers, log_path):
-    """An Odoo server on ``dbname`` (127.0.0.1:``port``) with ``workers``
-    HTTP workers, queue_job server-wide and its runner, the root channel's
-    capacity ``workers``."""
-    env = dict(
-        os.environ,
-        ODOO_QUEUE_JOB_CHANNELS=f"root:{workers}",
-        ODOO_QUEUE_JOB_PORT=str(port),
-        ODOO_QUEUE_JOB_HOST="127.0.0.1",
-    )
-    # What odoo-bin does, as a file: prefork workers re-run sys.argv[0]. The
-    # benchmark needs no websocket (gevent) process: it sleeps instead of
-    # starting (and, without gevent's dependencies, failing and respawning).
-    launcher = os.path.join(os.getcwd(), "bench-scaling-odoo-bin.py")
-    with open(launcher, "w", encoding="utf-8") as script:
-        script.write(LAUNCHER)
-    if os.path.exists(log_path):
-        os.unlink(log_path)
-    cmd = [
-        sys.executable,
-        launcher,
-        "-c",
-        config_path,
-        "-d",
-        dbname,
-        f"--db-filter=^{dbname}$",
-        "--http-interface=127.0.0.1",
-        f"--http-port={port}",
-        f"--gevent-port={port + 2}",
-        "--load=base,web,queue_job",
-        f"--workers={workers}",
-        "--max-cron-threads=0",
-        "--limit-time-real=900",
-        "--limit-time-cpu=900",
-        "--log-level=info",
-        f"--logfile={log_path}",
-    ]
-    process = subprocess.Popen(cmd, env=env)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the Odoo server stopped: see {log_path}")
-        if os.path.exists(log_path):
-            with open(log_path, encoding="utf-8") as log:
-                if f"queue job runner ready for db {dbname}" in log.read():
-                    return process
-        time.sleep(0.5)
-    stop_server(process)
-    raise RuntimeError(f"the job runner did not start: see {log_path}")
-
-
-def stop_server(process):
-    process.terminate()
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def wait_jobs(registry, where, params=()):
     """Wait until no job matching ``where`` waits or runs; their states."""
     deadline = time.monotonic() + TIMEOUT
@@ -231,7 +158,12 @@ def close_and_invoice(odoo, registry, args, workers, log_path):
     """One timed run: the scheduled close as chunk jobs, then OCA's invoicing
     cron as one job per contract, both through the server's workers."""
     process = start_server(
-        odoo.tools.config.rcfile, registry.db_name, args.port, workers, log_path
+        odoo.tools.config.rcfile,
+        registry.db_name,
+        args.port,
+        workers,
+        log_path,
+        queue_env={"ODOO_QUEUE_JOB_CHANNELS": f"root:{workers}"},
     )
     try:
         load = os.getloadavg()[0]
@@ -288,11 +220,7 @@ def provisioning(odoo, registry, args, log_path, lines, chunk_lines=None):
     line, as before chunks)."""
     from provisioning import setup
 
-    from odoo.addons.isp_telephony.tests.loopback.summit_server import SummitServer
-
-    summit = SummitServer(
-        username="bench", password="bench-pass", port=args.port + 1
-    ).start()
+    summit = start_summit(args.port + 1)
     process = None
     try:
         with registry.cursor() as cr:
@@ -305,7 +233,12 @@ def provisioning(odoo, registry, args, log_path, lines, chunk_lines=None):
             cr.commit()  # pylint: disable=invalid-commit
             contract_ids = contracts.ids
         process = start_server(
-            odoo.tools.config.rcfile, registry.db_name, args.port, 2, log_path
+            odoo.tools.config.rcfile,
+            registry.db_name,
+            args.port,
+            2,
+            log_path,
+            queue_env={"ODOO_QUEUE_JOB_CHANNELS": "root:2"},
         )
         load = os.getloadavg()[0]
         started = time.perf_counter()

@@ -13,7 +13,7 @@ from odoo.tests import BaseCase
 BENCH_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
 BENCH_SH = BENCH_DIR.parent / "scripts" / "bench.sh"
 # Helpers imported by the benchmarks, not benchmarks themselves.
-HELPERS = {"odoo_env", "cdr_fixtures"}
+HELPERS = {"bench_setup", "cdr_fixtures", "odoo_env"}
 
 
 def _load(path):
