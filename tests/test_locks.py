@@ -70,18 +70,18 @@ class TestLocksBetweenTransactions(TransactionCase):
         with first as a, second as b:
             a.execute("SET LOCAL lock_timeout = '1ms'")
             b.execute("SET LOCAL lock_timeout = '1ms'")
-            self.assertTrue(locks.try_lock(a, locks.CDR_REMATCH, 5))
+            self.assertTrue(locks.try_lock(a, locks.CDR_MATCH, 5))
             # The same transaction takes it again; another one is refused.
-            self.assertTrue(locks.try_lock(a, locks.CDR_REMATCH, 5))
-            self.assertFalse(locks.try_lock(b, locks.CDR_REMATCH, 5))
+            self.assertTrue(locks.try_lock(a, locks.CDR_MATCH, 5))
+            self.assertFalse(locks.try_lock(b, locks.CDR_MATCH, 5))
             # Another key or another namespace is another lock.
-            self.assertTrue(locks.try_lock(b, locks.CDR_REMATCH, 6))
+            self.assertTrue(locks.try_lock(b, locks.CDR_MATCH, 6))
             self.assertTrue(locks.try_lock(b, locks.LINE_PLATFORM, 5))
             a.rollback()
-            self.assertTrue(locks.try_lock(b, locks.CDR_REMATCH, 5))
-            self.assertFalse(locks.try_lock(a, locks.CDR_REMATCH, 5))
+            self.assertTrue(locks.try_lock(b, locks.CDR_MATCH, 5))
+            self.assertFalse(locks.try_lock(a, locks.CDR_MATCH, 5))
             b.commit()
-            self.assertTrue(locks.try_lock(a, locks.CDR_REMATCH, 5))
+            self.assertTrue(locks.try_lock(a, locks.CDR_MATCH, 5))
             a.rollback()
 
     def test_text_keys(self):

@@ -79,11 +79,12 @@ CDR_API_WINDOW = namespace(
     "The platform API window of an integration (key: integration id): one "
     "window at a time, so the watermark moves in order.",
 )
-CDR_REMATCH = namespace(
+CDR_MATCH = namespace(
     0x15B10006,
-    "cdr_rematch",
-    "The re-match of an integration's unmatched calls (key: integration id): "
-    "two re-matches would update the same calls.",
+    "cdr_match",
+    "Matching an integration's calls to its lines (key: integration id): "
+    "imports hold it shared while they write, a re-match exclusively, so a "
+    "re-match never runs beside another one or an import of the platform.",
 )
 LINE_PLATFORM = namespace(
     0x15B10007,
