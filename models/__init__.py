@@ -27,6 +27,8 @@ from . import isp_number_assignment
 from . import isp_provisioning_batch
 from . import isp_cdr_layout
 from . import isp_cdr_import
+from . import isp_cdr_import_demo
+from . import isp_cdr_import_writer
 from . import isp_cdr_rejection
 from . import contract_contract
 from . import contract_collection_charge
@@ -47,9 +49,13 @@ from . import isp_telephony_plan_bucket
 from . import isp_telephony_rating
 from . import isp_telephony_charge
 from . import isp_telephony_billing
+from . import isp_telephony_billing_charges
+from . import isp_telephony_billing_cycles
 from . import isp_telephony_billing_jobs
 from . import isp_sip_line_spend
 from . import isp_telephony_spend
+from . import isp_telephony_spend_credit
+from . import isp_telephony_spend_fraud
 from . import isp_telephony_notice
 from . import contract_contract_billing
 from . import contract_contract_invoice_job

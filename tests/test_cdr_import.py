@@ -11,7 +11,7 @@ from unittest.mock import patch
 
 from odoo import fields
 
-from ..models import isp_cdr_import
+from ..models import isp_cdr_import, isp_cdr_import_writer
 from ..tools import cdr as cdr_core
 from .cdr_common import CdrCase, master_row
 from .jobs_common import JobsMixin, trap_jobs
@@ -229,8 +229,8 @@ class TestCdrFileImport(JobsMixin, CdrCase):
 
         # Batches of one row: the first batch is inserted before the crash.
         with (
-            patch.object(isp_cdr_import, "FIRST_BATCH_ROWS", 1),
-            patch.object(isp_cdr_import, "BATCH_ROWS", 1),
+            patch.object(isp_cdr_import_writer, "FIRST_BATCH_ROWS", 1),
+            patch.object(isp_cdr_import_writer, "BATCH_ROWS", 1),
         ):
             run._execute(source())
         self.assertEqual(run.state, "failed")

@@ -14,7 +14,7 @@ from odoo import sql_db
 from odoo.tools import mute_logger
 
 from ..hooks import uninstall_hook
-from ..models import isp_cdr_import
+from ..models import isp_cdr_import_writer
 from ..models.fields import install_delete_guards
 from ..tools import cdr as cdr_core
 from .cdr_common import CdrCase, master_row
@@ -118,8 +118,8 @@ class TestCdrReferences(CdrCase):
         self.assertEqual((run.count_imported, run.count_duplicate), (2, 1))
         # Batches of one row: the second batch sees what the first wrote.
         with (
-            patch.object(isp_cdr_import, "FIRST_BATCH_ROWS", 1),
-            patch.object(isp_cdr_import, "BATCH_ROWS", 1),
+            patch.object(isp_cdr_import_writer, "FIRST_BATCH_ROWS", 1),
+            patch.object(isp_cdr_import_writer, "BATCH_ROWS", 1),
         ):
             again = self._import(IN_ROW + third + third, name="more.csv")
         self.assertEqual(again.state, "done")
