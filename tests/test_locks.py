@@ -110,7 +110,7 @@ class TestLocksBetweenTransactions(TransactionCase):
     def test_all_or_each(self):
         first, second = self.cursors()
         with first as a, second as b:
-            space = locks.SPEND_LINE
+            space = locks.LINE_RATING
             self.assertTrue(locks.try_lock_all(a, space, [3, 1, 2, 2]))
             self.assertFalse(locks.try_lock_all(b, space, [2, 4]))
             self.assertEqual(locks.try_lock_each(b, space, [1, 5, 6, 3]), {5, 6})

@@ -98,11 +98,12 @@ AGENT_DIAL = namespace(
     "An agent's click-to-dial (key: agent id): two clicks cannot both pass "
     "the one-call-at-a-time check.",
 )
-SPEND_LINE = namespace(
+LINE_RATING = namespace(
     0x15B10009,
-    "spend_line",
-    "The spend check of a SIP line (key: line id): the checks after two CDR "
-    "imports and the hourly rating never rate, warn or block one line twice.",
+    "line_rating",
+    "Rating a SIP line's new calls and checking its spend (key: line id): "
+    "the checks after CDR imports, the hourly rating and a manager's check "
+    "never rate, warn or block one line twice at once.",
 )
 
 
