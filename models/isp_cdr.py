@@ -469,15 +469,19 @@ class IspCdr(models.Model):
             integration_ids = everyone.search([]).ids  # pylint: disable=no-search-all
         if locks.try_lock_all(self.env.cr, locks.CDR_MATCH, integration_ids):
             return
-        message = self.env._(
+        if self.env.context.get("job_uuid"):
+            raise RetryableJobError(
+                self._match_busy_message(),
+                seconds=REMATCH_BUSY_SECONDS,
+                ignore_retry=True,
+            )
+        raise UserError(self._match_busy_message())
+
+    def _match_busy_message(self):
+        return self.env._(
             "The calls of this platform are being imported or matched to lines "
             "right now: try again in a moment."
         )
-        if self.env.context.get("job_uuid"):
-            raise RetryableJobError(
-                message, seconds=REMATCH_BUSY_SECONDS, ignore_retry=True
-            )
-        raise UserError(message)
 
     def action_rematch(self):
         """Button: match the unmatched CDRs against the current lines."""
