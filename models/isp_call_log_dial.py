@@ -7,15 +7,12 @@ rings.
 import logging
 from datetime import timedelta
 
-from psycopg2 import errors as pg_errors
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import mute_logger
 
 from ..gateways import base as gateway_base
 from ..gateways.base import DialRequest, GatewayError
-from ..tools import phone
+from ..tools import locks, phone
 from .isp_call_log import NOLOG, REQUEST_GRACE, STALE_CALL, USER_GROUP
 
 _logger = logging.getLogger(__name__)
@@ -109,21 +106,14 @@ class IspCallLogDial(models.Model):
 
     def _commit_dial_request(self, agent, number, e164, partner, contract, caller):
         """Create the Requested call log in its own committed transaction,
-        with the agent's row locked so that two clicks cannot both pass the
-        one-call-at-a-time check."""
+        holding the agent's dial lock (tools/locks.py) so that two clicks
+        cannot both pass the one-call-at-a-time check."""
         with self.env.registry.cursor() as cr:
             env = self.env(cr=cr)
-            try:
-                with mute_logger("odoo.sql_db"):
-                    cr.execute(
-                        "SELECT id FROM isp_telephony_agent WHERE id = %s "
-                        "FOR UPDATE NOWAIT",
-                        [agent.id],
-                    )
-            except pg_errors.LockNotAvailable:
+            if not locks.try_lock(cr, locks.AGENT_DIAL, agent.id):
                 raise UserError(
                     self.env._("A call is already being placed from your phone.")
-                ) from None
+                )
             # Created as superuser: agents create no call log by hand.
             Log = env["isp.call.log"].sudo()
             busy = Log.search(self._busy_domain(agent), limit=1)

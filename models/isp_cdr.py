@@ -8,8 +8,10 @@ from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.misc import format_datetime
 
+from odoo.addons.queue_job.exception import RetryableJobError
+
 from ..tools import direction as call_direction
-from ..tools import phone
+from ..tools import locks, phone
 from .fields import UncheckedMany2one, install_delete_guards
 from .isp_telephony_destination_class import DEST_CLASSES
 
@@ -24,6 +26,10 @@ RATING_STATUSES = [
     ("free", "Free"),
     ("no_rate", "No Rate"),
 ]
+# A re-match queued while another one (or an import) of its platform runs
+# tries again after this many seconds, without counting an attempt.
+REMATCH_BUSY_SECONDS = 10
+
 DISPOSITIONS = [
     ("answered", "Answered"),
     ("no_answer", "No Answer"),
@@ -353,9 +359,17 @@ class IspCdr(models.Model):
 
     @api.model
     def _create_line_map(self, integration_ids=None, line_ids=None):
-        """Fill the temporary table ``isp_cdr_line_map`` (dropped at commit)."""
+        """Fill the temporary table ``isp_cdr_line_map`` (dropped at commit).
+
+        The match lock of the integrations (tools/locks.py) is held shared
+        until this transaction ends, so that a re-match (exclusive) waits
+        for an import whose line map may be older than the lines it must
+        match. A re-match already running does not stop an import: its
+        line map is newer than the activations that re-match serves."""
         self.env.flush_all()
         cr = self.env.cr
+        if integration_ids:
+            locks.try_lock_all(cr, locks.CDR_MATCH, integration_ids, shared=True)
         query, params = self._line_map_query(integration_ids, line_ids)
         cr.execute("DROP TABLE IF EXISTS isp_cdr_line_map")
         cr.execute(
@@ -408,8 +422,14 @@ class IspCdr(models.Model):
         """Match the unmatched CDRs again (set-based), e.g. after lines were
         activated or their numbers changed. With ``lines``, only the CDRs
         whose account code, terminal or number belongs to those lines are
-        looked at. Returns the number of CDRs matched."""
+        looked at. Returns the number of CDRs matched.
+
+        One re-match of a platform's calls at a time, and none while an
+        import of that platform runs (the integrations' match lock, taken
+        exclusively): a queue job tries again later without counting an
+        attempt, a user is told in plain words."""
         integration_ids = lines.integration_id.ids if lines is not None else None
+        self._lock_match(integration_ids)
         self._create_line_map(integration_ids, lines.ids if lines is not None else None)
         cr = self.env.cr
         joins = self.MATCH_JOINS.format(integration="c.integration_id")
@@ -438,6 +458,30 @@ class IspCdr(models.Model):
         cr.execute("DROP TABLE IF EXISTS isp_cdr_line_map")
         self.invalidate_model(["line_id", "contract_id", "partner_id"])
         return count
+
+    def _lock_match(self, integration_ids):
+        """Take the match lock of the integrations (all when None), or say
+        that their calls are being matched right now."""
+        if integration_ids is None:
+            # Every platform: a handful of records.
+            Integration = self.env["isp.telephony.integration"].sudo()
+            everyone = Integration.with_context(active_test=False)
+            integration_ids = everyone.search([]).ids  # pylint: disable=no-search-all
+        if locks.try_lock_all(self.env.cr, locks.CDR_MATCH, integration_ids):
+            return
+        if self.env.context.get("job_uuid"):
+            raise RetryableJobError(
+                self._match_busy_message(),
+                seconds=REMATCH_BUSY_SECONDS,
+                ignore_retry=True,
+            )
+        raise UserError(self._match_busy_message())
+
+    def _match_busy_message(self):
+        return self.env._(
+            "The calls of this platform are being imported or matched to lines "
+            "right now: try again in a moment."
+        )
 
     def action_rematch(self):
         """Button: match the unmatched CDRs against the current lines."""

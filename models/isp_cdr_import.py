@@ -15,15 +15,13 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import cdr as cdr_core
-from ..tools import cdr_folder
+from ..tools import cdr_folder, locks
 
 _logger = logging.getLogger(__name__)
 
-# First key of the advisory locks taken by CDR imports (second key: a hash
-# of the file or of the integration), so they never collide with others.
-LOCK_CLASS_FILE = 7401
-LOCK_CLASS_API = 7402
-LOCK_CLASS_UPLOAD = 7403
+# The lock of an integration's API window (tools/locks.py), under the name
+# the integration's CDR scheduling imports.
+LOCK_CLASS_API = locks.CDR_API_WINDOW
 
 STATES = [
     ("running", "Running"),
@@ -151,11 +149,10 @@ class IspCdrImport(models.Model):
 
     # Entry points -------------------------------------------------------------
     @api.model
-    def _try_lock(self, lock_class, key):
-        self.env.cr.execute(
-            "SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", (lock_class, key)
-        )
-        return self.env.cr.fetchone()[0]
+    def _try_lock(self, space, key):
+        """Take the lock ``(space, key)`` of tools/locks.py until this
+        transaction ends; False when another worker holds it."""
+        return locks.try_lock(self.env.cr, space, key)
 
     @api.model
     def _import_file(self, integration, layout, path):
@@ -165,11 +162,12 @@ class IspCdrImport(models.Model):
         refused and recorded, never read.
 
         Returns the run, or an empty recordset when another worker holds the
-        file (advisory lock, released at its commit) or the file is gone.
+        file (its lock, released at that worker's commit) or the file is
+        gone.
         Once this transaction commits, the entry is deleted or archived
         (imported or skipped runs only; a failed file stays where it was).
         """
-        if not self._try_lock(LOCK_CLASS_FILE, f"{integration.id}:{path}"):
+        if not self._try_lock(locks.CDR_FILE, f"{integration.id}:{path}"):
             _logger.info("CDR file %s is being imported by another worker", path)
             return self.browse()
         try:
@@ -251,7 +249,7 @@ class IspCdrImport(models.Model):
         """Import an uploaded file (binary stream)."""
         digest = cdr_core.checksum(stream)
         stream.seek(0)
-        if not self._try_lock(LOCK_CLASS_UPLOAD, f"{integration.id}:{digest}"):
+        if not self._try_lock(locks.CDR_UPLOAD, f"{integration.id}:{digest}"):
             raise UserError(
                 self.env._("This file is being imported right now by someone else.")
             )

@@ -37,8 +37,6 @@ PROVISIONING_METHODS = {
 DEFAULT_MAX_ATTEMPTS = 5
 # queue_job states of a job that has not finished yet.
 WAITING_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
-# Namespace of the advisory lock that lets one job at a time work on a line.
-LINE_LOCK_NAMESPACE = 4701
 # Seconds between an activation and the re-match of unmatched calls, so that
 # one re-match serves a burst of activations.
 REMATCH_DELAY = 10

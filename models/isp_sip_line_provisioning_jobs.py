@@ -10,11 +10,11 @@ from odoo.exceptions import UserError
 from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 
 from ..gateways.base import GatewayError
+from ..tools import locks
 from .isp_phone_number import release_numbers
 from .isp_sip_line_provisioning import (
     BUSY_RETRY_SECONDS,
     CHUNK_RETRY_SECONDS,
-    LINE_LOCK_NAMESPACE,
     REMATCH_DELAY,
 )
 
@@ -25,13 +25,10 @@ class IspSipLineProvisioningJobs(models.Model):
     # The jobs themselves (run by queue_job's runner, after commit) ----------
     def _provisioning_start(self):
         """Start a job on one line: one platform operation per line at a time
-        (a transaction-level advisory lock); another one running makes this
-        job wait a few seconds, without counting an attempt."""
+        (the line's platform lock, tools/locks.py); another one running makes
+        this job wait a few seconds, without counting an attempt."""
         self.ensure_one()
-        self.env.cr.execute(
-            "SELECT pg_try_advisory_xact_lock(%s, %s)", (LINE_LOCK_NAMESPACE, self.id)
-        )
-        if not self.env.cr.fetchone()[0]:
+        if not locks.try_lock(self.env.cr, locks.LINE_PLATFORM, self.id):
             raise RetryableJobError(
                 self.env._("Another platform operation of this line is running."),
                 seconds=BUSY_RETRY_SECONDS,

@@ -21,17 +21,10 @@ import time
 from odoo import api, models
 from odoo.exceptions import UserError
 
-from ..tools import billing
+from ..tools import billing, locks
 
 _logger = logging.getLogger(__name__)
 
-# First key of the transaction-level advisory lock a close takes per
-# company (the second key is the company id): two closes of one company
-# never run at once; the second is refused with a message. Chunk jobs take
-# it shared, so the chunks of one company run side by side, and lock their
-# own contracts (CONTRACT_CLOSE_LOCK, contract id) exclusively.
-CLOSE_LOCK = 0x15B1C105
-CONTRACT_CLOSE_LOCK = 0x15B1C106
 # Statuses a CDR must have to be charged; unrated and no_rate block the
 # contract (never a silent zero).
 BILLABLE = ("rated", "free")
@@ -80,26 +73,19 @@ class IspTelephonyBilling(models.AbstractModel):
     _description = "Telephony Billing Service"
 
     def _lock_close(self, company_ids):
-        """Take the close lock of each company (see CLOSE_LOCK), or refuse.
-        A chunk job (context ``isp_close_chunk``: its contract ids) shares
-        the company lock with the other chunks and locks its contracts."""
+        """Take the close lock of each company (tools/locks.py
+        CLOSE_COMPANY), or refuse: two closes of one company never run at
+        once. A chunk job (context ``isp_close_chunk``: its contract ids)
+        shares the company lock with the other chunks and locks its
+        contracts (CLOSE_CONTRACT) exclusively."""
         cr = self.env.cr
         chunk = self.env.context.get("isp_close_chunk")
-        query = (
-            "SELECT pg_try_advisory_xact_lock_shared(%s, %s)"
-            if chunk
-            else "SELECT pg_try_advisory_xact_lock(%s, %s)"
-        )
         for company_id in sorted(company_ids):
-            cr.execute(query, (CLOSE_LOCK, company_id))
-            locked = cr.fetchone()[0]
+            locked = locks.try_lock(
+                cr, locks.CLOSE_COMPANY, company_id, shared=bool(chunk)
+            )
             if locked and chunk:
-                cr.execute(
-                    """SELECT bool_and(pg_try_advisory_xact_lock(%s, c))
-                         FROM unnest(%s::int[]) AS c""",
-                    (CONTRACT_CLOSE_LOCK, sorted(chunk)),
-                )
-                locked = cr.fetchone()[0] is not False
+                locked = locks.try_lock_all(cr, locks.CLOSE_CONTRACT, chunk)
             if not locked:
                 company = self.env["res.company"].sudo().browse(company_id)
                 raise CloseBusyError(

@@ -42,14 +42,11 @@ class IspTelephonyBillingJobs(models.AbstractModel):
         month = billing.month_start(today)
         if today.day < 26:
             month = billing.previous_month(today)
-        self.env.flush_all()
-        self.env.cr.execute(
-            "SELECT DISTINCT company_id FROM isp_sip_line"
-            " WHERE billing_plan_id IS NOT NULL"
-        )
-        company_ids = [row[0] for row in self.env.cr.fetchall()]
+        # Every company with a line on a plan (archived lines included).
+        Line = self.env["isp.sip.line"].sudo().with_context(active_test=False)
+        groups = Line._read_group([("billing_plan_id", "!=", False)], ["company_id"])
         jobs = []
-        for company in self.env["res.company"].browse(company_ids):
+        for company in self.env["res.company"].browse([c.id for [c] in groups]):
             jobs += self.with_company(company)._enqueue_close(month, company)
         return jobs
 
@@ -69,16 +66,16 @@ class IspTelephonyBillingJobs(models.AbstractModel):
     def _close_chunks(self, company, contract_ids=None):
         """``company``'s contracts with a telephony plan (among
         ``contract_ids`` when given), in chunks of _close_chunk_size()."""
-        self.env.flush_all()
-        query = """SELECT DISTINCT contract_id FROM isp_sip_line
-                    WHERE billing_plan_id IS NOT NULL AND contract_id IS NOT NULL
-                      AND company_id = %s"""
-        params = [company.id]
+        domain = [
+            ("billing_plan_id", "!=", False),
+            ("contract_id", "!=", False),
+            ("company_id", "=", company.id),
+        ]
         if contract_ids is not None:
-            query += " AND contract_id = ANY(%s)"
-            params.append(list(contract_ids))
-        self.env.cr.execute(query + " ORDER BY contract_id", params)
-        ids = [row[0] for row in self.env.cr.fetchall()]
+            domain.append(("contract_id", "in", list(contract_ids)))
+        # Grouped by contract in id order (no order given: the column's).
+        Line = self.env["isp.sip.line"].sudo().with_context(active_test=False)
+        ids = [contract.id for [contract] in Line._read_group(domain, ["contract_id"])]
         size = self._close_chunk_size()
         return [ids[start : start + size] for start in range(0, len(ids), size)]
 

@@ -9,7 +9,7 @@ import logging
 
 from odoo import api, models
 
-from ..tools import copy_text, phone, rating
+from ..tools import copy_text, locks, phone, rating
 from ..tools.direction import OUTBOUND
 
 _logger = logging.getLogger(__name__)
@@ -468,18 +468,33 @@ class IspTelephonyRating(models.AbstractModel):
 
     @api.model
     def _cron_rate_unrated(self):
-        """Rate the cycles that hold CDRs never rated (after an import)."""
-        self.env.flush_all()
-        self.env.cr.execute(
-            """
-            SELECT DISTINCT c.line_id FROM isp_cdr c
-              JOIN isp_sip_line l ON l.id = c.line_id
-             WHERE c.charge_id IS NULL AND c.invoice_id IS NULL
-               AND l.billing_plan_id IS NOT NULL
-               AND (c.rating_status IS NULL OR c.rating_status = 'unrated')
-            """
+        """Rate the cycles that hold CDRs never rated (after an import), of
+        the lines no other worker is rating or checking right now (their
+        rating lock, tools/locks.py): those are left to it, and logged."""
+        # Every unbilled unrated call of a line with a plan, whoever can read
+        # it (a scheduled task), archived lines included.
+        groups = (
+            self.env["isp.cdr"]
+            .sudo()
+            .with_context(active_test=False)
+            ._read_group(
+                [
+                    ("charge_id", "=", False),
+                    ("invoice_id", "=", False),
+                    ("line_id.billing_plan_id", "!=", False),
+                    ("rating_status", "in", (False, "unrated")),
+                ],
+                ["line_id"],
+            )
         )
-        line_ids = [row[0] for row in self.env.cr.fetchall()]
+        line_ids = [line.id for [line] in groups]
+        free = locks.try_lock_each(self.env.cr, locks.LINE_RATING, line_ids)
+        if len(free) < len(line_ids):
+            _logger.info(
+                "hourly rating: lines %s are being rated by another worker",
+                sorted(set(line_ids) - free),
+            )
+        line_ids = [line_id for line_id in line_ids if line_id in free]
         count = self._rate_lines(line_ids, only_unrated=True)
         _logger.info("rated %d CDRs of %d lines", count, len(line_ids))
         return count

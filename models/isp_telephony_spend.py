@@ -15,9 +15,10 @@ import logging
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools.misc import format_amount, get_lang
 
-from ..tools import blocking, rating
+from ..tools import blocking, locks, rating
 from ..tools import spend as spend_core
 
 _logger = logging.getLogger(__name__)
@@ -80,7 +81,9 @@ class IspTelephonySpend(models.AbstractModel):
     _description = "Telephony Spend Control"
 
     @api.model
-    def _check_spend(self, line_ids, new_calls=None, now=None, origin=None):
+    def _check_spend(
+        self, line_ids, new_calls=None, now=None, origin=None, skip_busy=False
+    ):
         """Rate and check the lines ``line_ids``.
 
         ``new_calls``: ``{line_id: (first, last)}`` connect times (naive
@@ -88,9 +91,15 @@ class IspTelephonySpend(models.AbstractModel):
         guard looks at the hour around them. ``origin``: what brought the
         calls (shown on the blocks). Returns a dict of counts: ``lines``,
         ``warned``, ``limited``, ``released``, ``fraud_blocked``.
+
+        One check of a line at a time (its rating lock, tools/locks.py): a
+        line another worker is rating or checking is refused in plain words,
+        or with ``skip_busy`` (the CDR import, the hourly rating) left out
+        and logged: its calls stay unrated and the hourly rating checks it.
         """
         new_calls = new_calls or {}
-        ids = sorted(set(line_ids) | set(new_calls))
+        ids = self._lock_lines(sorted(set(line_ids) | set(new_calls)), skip_busy)
+        new_calls = {key: value for key, value in new_calls.items() if key in ids}
         counts = {
             "lines": 0,
             "warned": 0,
@@ -183,6 +192,29 @@ class IspTelephonySpend(models.AbstractModel):
         return counts
 
     @api.model
+    def _lock_lines(self, ids, skip_busy):
+        """The lines of ``ids`` this transaction may rate and check (their
+        rating lock taken); the others are skipped and logged, or refused."""
+        free = locks.try_lock_each(self.env.cr, locks.LINE_RATING, ids)
+        busy = [line_id for line_id in ids if line_id not in free]
+        if busy and not skip_busy:
+            lines = self.env["isp.sip.line"].sudo().browse(busy)
+            raise UserError(
+                self.env._(
+                    "The calls of %s are being rated right now (a CDR import or "
+                    "the hourly rating): try again in a moment.",
+                    ", ".join(lines.mapped("display_name")),
+                )
+            )
+        if busy:
+            _logger.info(
+                "Spend check: lines %s are being rated by another worker; "
+                "the hourly rating checks them",
+                busy,
+            )
+        return [line_id for line_id in ids if line_id in free]
+
+    @api.model
     def _current_cycles(self, rows, now):
         """``{(due day, time zone): ((start, end), key)}`` of the cycle that
         contains ``now``: computed once per pair, not per line."""
@@ -231,34 +263,41 @@ class IspTelephonySpend(models.AbstractModel):
     @api.model
     def _unrated_calls(self):
         """``{line_id: (first, last)}`` connect times of unbilled calls never
-        rated, of lines with a plan."""
-        self.env.flush_all()
-        self.env.cr.execute(
-            """
-            SELECT c.line_id, MIN(c.connect_time), MAX(c.connect_time)
-              FROM isp_cdr c
-              JOIN isp_sip_line l ON l.id = c.line_id
-             WHERE c.invoice_id IS NULL AND l.billing_plan_id IS NOT NULL
-               AND (c.rating_status IS NULL OR c.rating_status = 'unrated')
-               AND c.connect_time IS NOT NULL
-          GROUP BY c.line_id
-            """
+        rated, of lines with a plan (every call: a scheduled task's view)."""
+        groups = (
+            self.env["isp.cdr"]
+            .sudo()
+            .with_context(active_test=False)
+            ._read_group(
+                [
+                    ("invoice_id", "=", False),
+                    ("line_id.billing_plan_id", "!=", False),
+                    ("rating_status", "in", (False, "unrated")),
+                    ("connect_time", "!=", False),
+                ],
+                ["line_id"],
+                ["connect_time:min", "connect_time:max"],
+            )
         )
-        return {row[0]: (row[1], row[2]) for row in self.env.cr.fetchall()}
+        return {line.id: (first, last) for line, first, last in groups}
 
     @api.model
     def _lines_to_follow(self):
         """Lines whose figures may change without new calls: with a limit, or
         holding a credit block or a warning (a new cycle starts)."""
-        self.env.cr.execute(
-            """
-            SELECT id FROM isp_sip_line
-             WHERE state != 'cancelled' AND billing_plan_id IS NOT NULL
-               AND (credit_limit > 0 OR credit_blocked
-                    OR credit_state IS DISTINCT FROM 'none')
-            """
-        )
-        return [row[0] for row in self.env.cr.fetchall()]
+        Line = self.env["isp.sip.line"].sudo().with_context(active_test=False)
+        return Line.search(
+            [
+                ("state", "!=", "cancelled"),
+                ("billing_plan_id", "!=", False),
+                "|",
+                "|",
+                ("credit_limit", ">", 0),
+                ("credit_blocked", "=", True),
+                ("credit_state", "!=", "none"),
+            ],
+            order="id",
+        ).ids
 
 
 class IspTelephonyRating(models.AbstractModel):
@@ -278,6 +317,7 @@ class IspTelephonyRating(models.AbstractModel):
                     spend._lines_to_follow(),
                     new_calls=new_calls,
                     origin=self.env._("Hourly rating"),
+                    skip_busy=True,
                 )
         except Exception:
             _logger.exception("Spend check after the hourly rating failed")
@@ -302,19 +342,24 @@ class IspCdrImport(models.Model):
 
     def _check_spend_of_run(self):
         self.ensure_one()
-        self.env.cr.execute(
-            """
-            SELECT line_id, MIN(connect_time), MAX(connect_time)
-              FROM isp_cdr
-             WHERE import_id = %s AND line_id IS NOT NULL
-               AND connect_time IS NOT NULL
-          GROUP BY line_id
-            """,
-            [self.id],
+        # The run's calls, whoever imported them (an upload by a user).
+        groups = (
+            self.env["isp.cdr"]
+            .sudo()
+            ._read_group(
+                [
+                    ("import_id", "=", self.id),
+                    ("line_id", "!=", False),
+                    ("connect_time", "!=", False),
+                ],
+                ["line_id"],
+                ["connect_time:min", "connect_time:max"],
+            )
         )
-        new_calls = {row[0]: (row[1], row[2]) for row in self.env.cr.fetchall()}
+        new_calls = {line.id: (first, last) for line, first, last in groups}
         return self.env["isp.telephony.spend"]._check_spend(
             list(new_calls),
             new_calls=new_calls,
             origin=self.env._("CDR import %(run)s", run=self.name),
+            skip_busy=True,
         )

@@ -52,6 +52,7 @@ from . import test_gateway_summit
 from . import test_i18n
 from . import test_job_runner
 from . import test_line_blocking
+from . import test_locks
 from . import test_log_redaction
 from . import test_multicompany
 from . import test_name_search

@@ -3,10 +3,12 @@
 """The layering of docs/architecture.md holds: the plain-Python core
 (``tools/``, ``gateways/``) imports no Odoo, ``tools/`` imports nothing of
 the addon outside itself, ``gateways/`` only ``tools/``, and no module of
-the addon imports itself back through a circle. Read from the source (no
-import is run), so the test needs no database."""
+the addon imports itself back through a circle; and the addon locks one
+way, through ``tools/locks.py``. Read from the source (no import is run),
+so the test needs no database."""
 
 import ast
+import re
 from pathlib import Path
 
 from odoo.tests import BaseCase
@@ -19,6 +21,19 @@ MAY_IMPORT = {
 }
 # Top-level packages the plain-Python core must not use.
 FRAMEWORK = {"odoo", "openerp"}
+# The one module that locks (docs/architecture.md "Locking"), and what
+# locking looks like anywhere else: advisory locks, row locks taken to keep
+# other workers out (FOR UPDATE, FOR NO KEY UPDATE, NOWAIT, SKIP LOCKED),
+# table locks. FOR KEY SHARE is not among them: it is the foreign-key check
+# (a referenced row cannot be deleted meanwhile) and blocks no worker.
+LOCK_OWNER = "tools/locks.py"
+LOCKING = re.compile(
+    r"pg_(?:try_)?advisory|\bFOR\s+(?:NO\s+KEY\s+)?UPDATE\b|\bNOWAIT\b"
+    r"|\bSKIP\s+LOCKED\b|\bLOCK\s+TABLE\b",
+    re.IGNORECASE,
+)
+# Folders that are not the product.
+NOT_PRODUCT = ("tests", "benchmarks", "scripts")
 
 
 def _module_name(relative):
@@ -127,6 +142,26 @@ def circles(graph):
     return found
 
 
+def product_sources():
+    """``(relative path, source)`` of every Python module of the product."""
+    for path in sorted(ADDON.rglob("*.py")):
+        relative = path.relative_to(ADDON)
+        if relative.parts[0] not in NOT_PRODUCT:
+            yield str(relative), path.read_text()
+
+
+def locking_findings(sources):
+    """Every place outside tools/locks.py that locks by itself."""
+    findings = []
+    for relative, source in sources:
+        if relative == LOCK_OWNER:
+            continue
+        for number, line in enumerate(source.splitlines(), 1):
+            for match in LOCKING.finditer(line):
+                findings.append(f"{relative}:{number}: {match.group(0)}")
+    return findings
+
+
 class TestLayering(BaseCase):
     def test_the_core_imports_no_odoo_and_only_its_layers(self):
         self.assertEqual(layering_findings(core_sources()), [])
@@ -150,4 +185,25 @@ class TestLayering(BaseCase):
         self.assertEqual(
             circles({"tools.a": {"tools.b"}, "tools.b": {"tools.a"}, "tools": set()}),
             [["tools.a", "tools.b", "tools.a"]],
+        )
+
+    def test_one_way_to_lock(self):
+        self.assertEqual(locking_findings(product_sources()), [])
+
+    def test_the_lock_check_finds_a_lock_taken_by_hand(self):
+        source = (
+            'cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (1, 2))\n'
+            'cr.execute("SELECT id FROM isp_sip_line WHERE id = %s FOR UPDATE")\n'
+            "cr.execute('SELECT 1 FROM queue_job FOR no key update skip locked')\n"
+            'cr.execute("SELECT id FROM t FOR KEY SHARE")  # a foreign-key check\n'
+            "# the form waits for updates of the line\n"
+        )
+        self.assertEqual(
+            locking_findings([("models/_lock_probe.py", source), (LOCK_OWNER, source)]),
+            [
+                "models/_lock_probe.py:1: pg_try_advisory",
+                "models/_lock_probe.py:2: FOR UPDATE",
+                "models/_lock_probe.py:3: FOR no key update",
+                "models/_lock_probe.py:3: skip locked",
+            ],
         )

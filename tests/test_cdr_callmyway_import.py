@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from odoo import fields
 
-from ..models import isp_cdr_import
+from ..tools import locks
 from .cdr_common import CdrCase
 from .loopback.callmyway_server import CallMyWayServer, sample_cdr
 from .test_callmyway import FakeClock
@@ -148,9 +148,8 @@ class TestCallMyWayImport(CdrCase):
     def test_lock_one_window_at_a_time(self):
         self.serve(recent_cdrs=[sample_cdr("l1")])
         with self.env.registry.cursor() as other:
-            other.execute(
-                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
-                (isp_cdr_import.LOCK_CLASS_API, str(self.cmw.id)),
+            self.assertTrue(
+                locks.try_lock(other, locks.CDR_API_WINDOW, str(self.cmw.id))
             )
             self.assertFalse(self.run_import(FakeClock()))
             other.rollback()

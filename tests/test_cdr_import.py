@@ -11,8 +11,9 @@ from unittest.mock import patch
 
 from odoo import fields
 
-from ..models import isp_cdr_import, isp_cdr_import_writer
+from ..models import isp_cdr_import_writer
 from ..tools import cdr as cdr_core
+from ..tools import locks
 from .cdr_common import CdrCase, master_row
 from .jobs_common import JobsMixin, trap_jobs
 
@@ -242,10 +243,7 @@ class TestCdrFileImport(JobsMixin, CdrCase):
         path = self.write_file("locked.csv", OUT_ROW)
         key = f"{self.pbx.id}:{os.path.realpath(path)}"
         with self.env.registry.cursor() as other:
-            other.execute(
-                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
-                (isp_cdr_import.LOCK_CLASS_FILE, key),
-            )
+            self.assertTrue(locks.try_lock(other, locks.CDR_FILE, key))
             runs = self.pbx._import_cdrs()
             self.assertFalse(runs)
             other.rollback()

@@ -4,6 +4,14 @@
 DNIS (caller ID or DID), an account code or terminal first; unmatched calls
 kept and re-matched; searching numbers in any format; smart buttons."""
 
+from contextlib import closing
+
+from odoo import sql_db
+from odoo.exceptions import UserError
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..tools import locks
 from .cdr_common import CdrCase, master_row
 
 
@@ -95,6 +103,34 @@ class TestCdrMatching(CdrCase):
         action = self.env["isp.cdr"].with_user(self.user).action_rematch()
         self.assertEqual(action["params"]["type"], "success")
         self.assertEqual(self.by_uid("other").line_id, line21)
+
+    def test_a_rematch_never_runs_beside_an_import_of_its_platform(self):
+        """An import holds its platform's match lock shared while it writes;
+        a re-match takes it exclusively: beside a running import (whose
+        line map may be older than the line just activated) the button is
+        refused in plain words and a queue job tries again later without
+        counting an attempt; once the import is over, the re-match runs."""
+        self.import_rows(row("3135000040", "190", uid="busy"))
+        line = self.make_line(self.contract_a, "+553135000040")
+        Cdr = self.env["isp.cdr"]
+        with closing(sql_db.db_connect(self.cr.dbname).cursor()) as other:
+            # This transaction's import holds the lock: no other re-match.
+            self.assertFalse(locks.try_lock(other, locks.CDR_MATCH, self.pbx.id))
+            other.rollback()
+            self.assertTrue(
+                locks.try_lock(other, locks.CDR_MATCH, self.pbx.id, shared=True)
+            )
+            with self.assertRaisesRegex(UserError, "right now"):
+                Cdr._rematch_lines(line)
+            with self.assertRaises(RetryableJobError) as busy:
+                Cdr.with_context(job_uuid="a-job")._rematch_lines(line)
+            self.assertTrue(busy.exception.ignore_retry)
+            with self.assertRaisesRegex(UserError, "right now"):
+                Cdr.with_user(self.user).action_rematch()
+            self.assertFalse(self.by_uid("busy").line_id)
+            other.rollback()
+        self.assertEqual(Cdr._rematch_lines(line), 1)
+        self.assertEqual(self.by_uid("busy").line_id, line)
 
     def test_rematch_button_of_the_integration(self):
         self.import_rows(row("3135000030", "190", uid="i"))

@@ -1,11 +1,14 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
+from contextlib import closing
 
+from odoo import sql_db
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..gateways.callmyway import LIMITER
+from ..tools import locks
 from .call_common import CallSetupMixin
 from .loopback.ami_server import AmiServer
 from .loopback.callmyway_server import CallMyWayServer
@@ -109,6 +112,23 @@ class TestCallMyWayDial(DialCase):
         self.server()
         self.assertTrue(self.dial()["ok"])
         self.assertTrue(self.dial("(31) 3500-2000", user=self.other_user)["ok"])
+
+    def test_a_click_while_another_is_being_placed_is_refused(self):
+        """A second click of the same agent, while the first one holds the
+        agent's dial lock in another transaction, is refused in plain words
+        before anything is logged or sent; the other agents dial on."""
+        server = self.server()
+        Log = self.env["isp.call.log"]
+        logged = Log.search_count([("agent_id", "=", self.agent.id)])
+        with closing(sql_db.db_connect(self.cr.dbname).cursor()) as other:
+            self.assertTrue(locks.try_lock(other, locks.AGENT_DIAL, self.agent.id))
+            with self.assertRaisesRegex(UserError, "already being placed"):
+                self.dial()
+            self.assertTrue(self.dial("(31) 3500-2000", user=self.other_user)["ok"])
+            other.rollback()
+        self.assertEqual(len(server.requests), 1)
+        self.assertEqual(Log.search_count([("agent_id", "=", self.agent.id)]), logged)
+        self.assertTrue(self.dial()["ok"])
 
     def test_several_caller_ids_make_the_agent_choose(self):
         server = self.server()

@@ -15,7 +15,7 @@ from odoo import Command
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..models import isp_telephony_billing
+from ..tools import locks
 from .billing_common import LOCAL, MARCH
 from .jobs_common import JobsMixin, trap_jobs
 from .test_billing import BillingFlowCase
@@ -146,13 +146,10 @@ class TestCloseJobs(JobsMixin, BillingFlowCase):
         contract makes the job wait (not an attempt); other contracts go on;
         a close of the whole company excludes chunks."""
         self._two_contracts_with_calls()
-        lock = isp_telephony_billing.CONTRACT_CLOSE_LOCK
-        company_lock = isp_telephony_billing.CLOSE_LOCK
         with self.registry.cursor() as other_cr:
             # A close of the whole company is running: chunks wait.
-            other_cr.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)",
-                (company_lock, self.company.id),
+            self.assertTrue(
+                locks.try_lock(other_cr, locks.CLOSE_COMPANY, self.company.id)
             )
             with self.assertRaises(RetryableJobError) as busy:
                 self.service._job_close_chunk(
@@ -161,10 +158,13 @@ class TestCloseJobs(JobsMixin, BillingFlowCase):
             self.assertTrue(busy.exception.ignore_retry)
             other_cr.rollback()
             # Another chunk holding this contract: only this contract waits.
-            other_cr.execute(
-                "SELECT pg_advisory_xact_lock_shared(%s, %s),"
-                " pg_advisory_xact_lock(%s, %s)",
-                (company_lock, self.company.id, lock, self.contract.id),
+            self.assertTrue(
+                locks.try_lock(
+                    other_cr, locks.CLOSE_COMPANY, self.company.id, shared=True
+                )
+            )
+            self.assertTrue(
+                locks.try_lock(other_cr, locks.CLOSE_CONTRACT, self.contract.id)
             )
             with self.assertRaises(RetryableJobError):
                 self.service._job_close_chunk(

@@ -1,11 +1,15 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from contextlib import closing
 from datetime import timedelta
 
+import psycopg2
 from freezegun import freeze_time
 
-from odoo import fields
+from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import TransactionCase
+from odoo.tools import mute_logger
 
 from ..models.isp_phone_number import take_numbers
 from .common import TelephonyCase
@@ -204,3 +208,53 @@ class TestNumberStates(TelephonyCase):
         self.assertEqual(number.state, "reserved")
         with self.assertRaises(AccessError):
             number.unlink()
+
+
+class TestNumberRangeConcurrency(TransactionCase):
+    """Two overlapping ranges saved at the same moment need no lock: the
+    numbers' unique key (company, E.164) makes the later one fail, and run
+    again (as Odoo retries a request) it is refused as an overlap
+    (docs/architecture.md, Locking)."""
+
+    def test_overlapping_ranges_saved_at_once(self):
+        def vals(first, last):
+            return {
+                "name": f"Concurrent {first}",
+                "country_code": "55",
+                "area_code": "98",
+                "first_number": first,
+                "last_number": last,
+            }
+
+        with (
+            closing(self.registry.cursor()) as cr_a,
+            closing(self.registry.cursor()) as cr_b,
+        ):
+            env_a = api.Environment(cr_a, SUPERUSER_ID, {})
+            env_b = api.Environment(cr_b, SUPERUSER_ID, {})
+            # B's transaction starts (its snapshot) before A saves its range.
+            cr_b.execute("SELECT count(*) FROM isp_number_range")
+            first = env_a["isp.number.range"].create(vals("47000000", "47000009"))
+            cr_a.commit()  # pylint: disable=invalid-commit
+            try:
+                with (
+                    mute_logger("odoo.sql_db"),
+                    self.assertRaises(psycopg2.errors.SerializationFailure),
+                ):
+                    env_b["isp.number.range"].create(vals("47000005", "47000014"))
+                cr_b.rollback()
+                env_b.invalidate_all()
+                with self.assertRaisesRegex(ValidationError, "overlaps range"):
+                    env_b["isp.number.range"].create(vals("47000005", "47000014"))
+                cr_b.rollback()
+                self.assertEqual(
+                    env_b["isp.phone.number"].search_count(
+                        [("e164", "=like", "+559847%")]
+                    ),
+                    10,
+                )
+            finally:
+                cr_b.rollback()
+                env_a.invalidate_all()
+                env_a["isp.number.range"].browse(first.id).unlink()
+                cr_a.commit()  # pylint: disable=invalid-commit

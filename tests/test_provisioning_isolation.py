@@ -4,8 +4,14 @@
 even be built fails alone (its job failed with the reason, the line in error
 with it); the other lines' jobs go on and activate them."""
 
+from contextlib import closing
 from unittest.mock import patch
 
+from odoo import sql_db
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..tools import locks
 from .provisioning_common import SummitLoopbackCase
 
 
@@ -35,3 +41,21 @@ class TestProvisioningIsolation(SummitLoopbackCase):
         self.assertEqual(job.state, "failed")
         self.assertEqual(job.exc_name, "ValueError")
         self.assertIn("garbage", job.exc_message)
+
+    def test_a_line_busy_with_another_operation_waits_without_an_attempt(self):
+        """One platform operation per line at a time: while another
+        transaction holds the line's platform lock, its job sends nothing
+        and asks to run again later without counting an attempt."""
+        contract = self.make_contract(self.partner, name="Busy line")
+        line = self.make_line("+553135000190", contract=contract)
+        line.action_activate()
+        with closing(sql_db.db_connect(self.cr.dbname).cursor()) as other:
+            self.assertTrue(locks.try_lock(other, locks.LINE_PLATFORM, line.id))
+            with self.assertRaises(RetryableJobError) as busy:
+                line._provision_activate()
+            self.assertTrue(busy.exception.ignore_retry)
+            self.assertFalse(self.server.lines)
+            other.rollback()
+        self.run_jobs()
+        self.assertEqual(line.state, "active")
+        self.assertEqual(len(self.server.lines), 1)

@@ -5,10 +5,14 @@ Summit platform: the credit limit crossed by one import, its releases (new
 cycle, higher limit, manager), the fraud guard and its release, several
 reasons at once, and a platform failure while blocking."""
 
+from contextlib import closing
+
 from freezegun import freeze_time
 
-from odoo.exceptions import AccessError
+from odoo import sql_db
+from odoo.exceptions import AccessError, UserError
 
+from ..tools import locks
 from .spend_common import ABROAD, MOBILE, NOW, SpendCase
 
 
@@ -146,6 +150,31 @@ class TestCreditLimit(SpendCase):
         self.cross_the_limit(line)
         self.assertEqual((line.credit_state, line.cycle_spend), ("none", 15.0))
         self.assertFalse(line.credit_blocked)
+
+    def test_a_line_being_rated_elsewhere_is_left_to_that_worker(self):
+        """One worker rates and checks a line at a time (the line's rating
+        lock): an import whose line is busy imports its calls and leaves
+        them unrated, the hourly rating skips the line while it is busy and
+        rates it when it is free; a user's check of a busy line is refused
+        in plain words."""
+        line = self.make_line()
+        with closing(sql_db.db_connect(self.cr.dbname).cursor()) as other:
+            self.assertTrue(locks.try_lock(other, locks.LINE_RATING, line.id))
+            run = self.cross_the_limit(line)
+            calls = self.env["isp.cdr"].search([("import_id", "=", run.id)])
+            self.assertEqual(run.count_imported, 2)
+            self.assertNotIn("rated", calls.mapped("rating_status"))
+            self.assertFalse(line.credit_blocked)
+            self.env["isp.telephony.rating"]._cron_rate_unrated()
+            self.assertNotIn("rated", calls.mapped("rating_status"))
+            with self.assertRaisesRegex(UserError, "being rated right now"):
+                line.with_user(self.user).action_check_spend()
+            other.rollback()
+        self.env["isp.telephony.rating"]._cron_rate_unrated()
+        self.assertEqual(set(calls.mapped("rating_status")), {"rated"})
+        self.assertEqual((line.cycle_spend, line.credit_state), (15.0, "limit"))
+        self.assertTrue(line.credit_blocked)
+        self.assertIn("Hourly rating", line.credit_block_origin)
 
 
 @freeze_time(NOW)

@@ -120,20 +120,20 @@ class IspTelephonyBillingWizard(models.TransientModel):
         }
 
     def _empty_reason(self, month):
-        """Plain words for an empty preview: what is missing."""
-        self.env.flush_all()
-        cr = self.env.cr
-        params = [self.company_id.id]
-        extra = ""
+        """Plain words for an empty preview: what is missing. Called after
+        _check_company_access: it counts every line and charge of the
+        company (archived ones too, whoever can read them), as the close
+        does."""
+        domain = [
+            ("contract_id", "!=", False),
+            ("company_id", "=", self.company_id.id),
+        ]
         if self.contract_ids:
-            extra = " AND l.contract_id = ANY(%s)"
-            params.append(self.contract_ids.ids)
-        cr.execute(
-            "SELECT count(*), count(l.billing_plan_id) FROM isp_sip_line l"
-            " WHERE l.contract_id IS NOT NULL AND l.company_id = %s" + extra,
-            params,
+            domain.append(("contract_id", "in", self.contract_ids.ids))
+        Line = self.env["isp.sip.line"].sudo().with_context(active_test=False)
+        [(lines, with_plan)] = Line._read_group(
+            domain, aggregates=["__count", "billing_plan_id:count"]
         )
-        lines, with_plan = cr.fetchone()
         if not lines:
             return self.env._(
                 "No SIP line is sold on a contract: add lines to the customers' "
@@ -145,12 +145,11 @@ class IspTelephonyBillingWizard(models.TransientModel):
                 "plan on each line (SIP line > Billing) so its calls can be rated.",
                 lines,
             )
-        cr.execute(
-            "SELECT count(*) FROM isp_telephony_charge"
-            " WHERE billing_month = %s AND company_id = %s",
-            [month, self.company_id.id],
-        )
-        if cr.fetchone()[0]:
+        Charge = self.env["isp.telephony.charge"].sudo()
+        if Charge.search_count(
+            [("billing_month", "=", month), ("company_id", "=", self.company_id.id)],
+            limit=1,
+        ):
             return self.env._(
                 "This month is already closed: every call of its cycles is on a "
                 "charge (Telephony > Telephony Charges). Calls imported later "
