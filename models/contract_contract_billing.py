@@ -32,6 +32,7 @@ BILLING_ERROR_OWNED = OwnedFields(
 
 
 class ContractContract(models.Model):
+    _name = "contract.contract"
     _inherit = ["contract.contract", "isp.telephony.owned.fields.mixin"]
 
     telephony_charge_ids = fields.One2many(

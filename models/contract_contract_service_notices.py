@@ -23,6 +23,7 @@ NOTICE_OWNED = OwnedFields(
 
 
 class ContractContractServiceNotices(models.Model):
+    _name = "contract.contract"
     _inherit = ["contract.contract", "isp.telephony.owned.fields.mixin"]
 
     def _owned_fields(self):

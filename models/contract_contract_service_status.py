@@ -109,6 +109,7 @@ def error_text(error):
 
 
 class ContractContractServiceStatus(models.Model):
+    _name = "contract.contract"
     _inherit = ["contract.contract", "isp.telephony.owned.fields.mixin"]
 
     # --- Service status and blocking (issue 6) ------------------------------

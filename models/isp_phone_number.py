@@ -57,7 +57,10 @@ FREE_NUMBER_STATES = ("available", "reserved")
 
 def check_free(numbers):
     """Refuse numbers that are not Available or Reserved, with a readable
-    message (the database's unique key is the final guarantee)."""
+    message (the database's unique key is the final guarantee). Called
+    before the line's own create/write checks its access: the user must
+    read the numbers they pick (a portal customer learns nothing of them)."""
+    numbers.check_access("read")
     taken = numbers.sudo().filtered(lambda n: n.state not in FREE_NUMBER_STATES)
     if taken:
         raise ValidationError(

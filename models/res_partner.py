@@ -19,6 +19,7 @@ E164_OWNED = OwnedFields(
 
 
 class ResPartner(models.Model):
+    _name = "res.partner"
     _inherit = ["res.partner", "isp.telephony.owned.fields.mixin"]
 
     telephony_phone_e164 = fields.Char(
