@@ -53,7 +53,9 @@ CALL_LOG_OWNED = OwnedFields(
         "click-to-dial, not by hand."
     ),
 )
-PLATFORM_CALL_FIELDS_OWNED = OwnedFields(
+# Every field but the agent's and the chatter's is the platform's and the
+# panel's.
+CALL_FIELDS_OWNED = OwnedFields(
     fields=AGENT_FIELDS,
     all_but=True,
     group=MANAGER_GROUP,
@@ -248,7 +250,7 @@ class IspCallLog(models.Model):
         return self.env.su or self.env.user.has_group(MANAGER_GROUP)
 
     def _owned_fields(self):
-        return super()._owned_fields() + [CALL_LOG_OWNED, PLATFORM_CALL_FIELDS_OWNED]
+        return super()._owned_fields() + [CALL_LOG_OWNED, CALL_FIELDS_OWNED]
 
     def write(self, vals):
         if not self._is_log_manager():

@@ -66,7 +66,7 @@ def unchecked(model):
 
 
 def _message(records, labels):
-    return records.env._("Refused: %s.", labels)
+    return f"Refused: {labels}."
 
 
 class TestOwnedFieldsRule(TransactionCase):
