@@ -1,5 +1,6 @@
 """The addon's business objects, one concept per file."""
 
+from . import owned_fields
 from . import res_company
 from . import res_config_settings
 from . import ir_cron
@@ -34,6 +35,9 @@ from . import isp_cdr_rejection
 from . import contract_contract
 from . import contract_collection_charge
 from . import contract_contract_service_status
+from . import contract_contract_service_lines
+from . import contract_contract_service_actions
+from . import contract_contract_service_notices
 from . import res_partner
 from . import isp_telephony_agent
 from . import isp_telephony_agent_caller_id

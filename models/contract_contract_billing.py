@@ -14,18 +14,26 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..tools import billing
+from .owned_fields import SET, OwnedFields
 
 _logger = logging.getLogger(__name__)
 
 # The close's record of a contract it could not bill: shown read-only,
-# written by the close only (as superuser, after its own checks).
-BILLING_ERROR_FIELDS = frozenset(
-    {"telephony_billing_error", "telephony_billing_error_date"}
+# written by the close only (as superuser, after its own checks). The web
+# client sends the empty defaults of a new contract (SET).
+BILLING_ERROR_OWNED = OwnedFields(
+    fields=frozenset({"telephony_billing_error", "telephony_billing_error_date"}),
+    on_create=SET,
+    refusal_message=lambda records, labels: records.env._(
+        "The telephony billing failure is recorded by the telephony "
+        "close only: fix its cause and close the month again."
+    ),
 )
 
 
 class ContractContract(models.Model):
-    _inherit = "contract.contract"
+    _name = "contract.contract"
+    _inherit = ["contract.contract", "isp.telephony.owned.fields.mixin"]
 
     telephony_charge_ids = fields.One2many(
         "isp.telephony.charge", "contract_id", string="Telephony Charges"
@@ -53,32 +61,8 @@ class ContractContract(models.Model):
         for contract in self:
             contract.telephony_charge_count = counts.get(contract._origin, 0)
 
-    def _check_billing_error_fields(self, vals, creating=False):
-        """The billing failure is the close's record: refused to any other
-        writer over RPC (what the form shows read-only)."""
-        if self.env.su:
-            return
-        forged = BILLING_ERROR_FIELDS.intersection(vals)
-        if creating:
-            # The web client sends the empty defaults of a new contract.
-            forged = {name for name in forged if vals[name]}
-        if forged:
-            raise AccessError(
-                self.env._(
-                    "The telephony billing failure is recorded by the telephony "
-                    "close only: fix its cause and close the month again."
-                )
-            )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            self._check_billing_error_fields(vals, creating=True)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._check_billing_error_fields(vals)
-        return super().write(vals)
+    def _owned_fields(self):
+        return super()._owned_fields() + [BILLING_ERROR_OWNED]
 
     def _record_billing_errors(self, errors, billed=()):
         """The close's outcome per contract: ``errors`` ({contract_id:

@@ -1,8 +1,11 @@
 # Copyright 2026 isp_telephony authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Service status of a contract: overdue, blocked or terminated, and its lines
-following.
-"""
+"""Service status of a contract: active, overdue (partially or fully
+blocked), blocked by hand or terminated, evaluated from its posted unpaid
+invoices (daily, on payment) and its termination; the status fields only
+this code writes. Its lines follow in contract_contract_service_lines.py,
+managers block and unblock in contract_contract_service_actions.py, the
+customer is told in contract_contract_service_notices.py."""
 
 import logging
 
@@ -11,6 +14,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 
 from ..tools import blocking
+from .owned_fields import SET, OwnedFields
 
 _logger = logging.getLogger(__name__)
 
@@ -44,15 +48,25 @@ _OVERDUE_SQL = """
   GROUP BY link.contract_id
 """
 # Fields the blocking code owns: shown read-only, refused to any write but
-# that code's (which writes them as superuser after its own checks).
-STATUS_FIELDS = frozenset(
-    {
-        "service_status",
-        "service_status_date",
-        "service_status_reason",
-        "overdue_date",
-        "overdue_amount",
-    }
+# that code's (which writes them as superuser after its own checks): an
+# accountant cannot lift a manual block with a write. The web client sends
+# the defaults of a new contract (SET).
+STATUS_OWNED = OwnedFields(
+    fields=frozenset(
+        {
+            "service_status",
+            "service_status_date",
+            "service_status_reason",
+            "overdue_date",
+            "overdue_amount",
+        }
+    ),
+    on_create=SET,
+    refusal_message=lambda records, labels: records.env._(
+        "The telephony service status changes through Block, Unblock, "
+        "payments and termination only (%s).",
+        labels,
+    ),
 )
 
 
@@ -86,7 +100,7 @@ def run_isolated(records, action, on_error):
     return done
 
 
-def _error_text(error):
+def error_text(error):
     """What a user reads of an error: the message of an Odoo user error
     (validation, access), else its kind and text."""
     if isinstance(error, (UserError, AccessError)) and error.args:
@@ -94,14 +108,9 @@ def _error_text(error):
     return f"{type(error).__name__}: {error}"
 
 
-# Fields the notices own (written as superuser by the notice queue).
-NOTICE_FIELDS = frozenset(
-    {"telephony_notice_no_email", "telephony_notice_no_email_date"}
-)
-
-
 class ContractContractServiceStatus(models.Model):
-    _inherit = "contract.contract"
+    _name = "contract.contract"
+    _inherit = ["contract.contract", "isp.telephony.owned.fields.mixin"]
 
     # --- Service status and blocking (issue 6) ------------------------------
     service_status = fields.Selection(
@@ -159,13 +168,6 @@ class ContractContractServiceStatus(models.Model):
     overdue_days = fields.Integer(
         compute="_compute_overdue_days",
         help="Days since the oldest overdue instalment fell due.",
-    )
-
-    service_lines_note = fields.Char(
-        string="Lines Not Following",
-        compute="_compute_service_lines_note",
-        help="SIP lines that do not follow the contract's block: their "
-        "partition has no blocking, or no partial-block category.",
     )
 
     @api.depends("overdue_date")
@@ -291,7 +293,7 @@ class ContractContractServiceStatus(models.Model):
         self.sudo().message_post(
             body=self.env._(
                 "The telephony service status could not be updated: %s",
-                _error_text(error),
+                error_text(error),
             )
         )
 
@@ -314,107 +316,6 @@ class ContractContractServiceStatus(models.Model):
         )
         self._apply_service_status_to_lines()
         self._notify_service_status(status, restored)
-
-    def _notify_service_status(self, status, previously_blocked=None):
-        """The customer notice of a status change (partial block, full
-        block, service restored)."""
-        templates = {
-            blocking.PARTIAL: "isp_telephony.mail_template_partial_block",
-            blocking.BLOCKED_AUTO: "isp_telephony.mail_template_full_block",
-            blocking.BLOCKED_MANUAL: "isp_telephony.mail_template_full_block",
-        }
-        if status in templates:
-            self._telephony_notify(templates[status], self)
-        elif status == blocking.ACTIVE and previously_blocked:
-            self._telephony_notify(
-                "isp_telephony.mail_template_service_restored",
-                previously_blocked & self,
-            )
-
-    def _apply_service_status_to_lines(self):
-        """Move the contracts' SIP lines to the category their status calls
-        for (isp.sip.line.expected_category_id), only where it really
-        changes, through the lines' one entry point for category changes: a
-        provisioning job per line pushes it to the platform once this
-        transaction has committed (retried on failure, shown on the line
-        until it succeeds). Lines of cancelled contracts are then cancelled on the
-        platform and their numbers quarantined. Partitions without blocking
-        change nothing on the platform."""
-        lines = self.sip_line_ids.filtered(
-            lambda line: (
-                line.state != "cancelled" and line.partition_id.blocking_enabled
-            )
-        )
-        if not lines:
-            return True
-        by_category = {}
-        for line in lines:
-            expected = line.expected_category_id
-            if expected and expected != line.category_id:
-                by_category.setdefault(expected, []).append(line.id)
-        Line = self.env["isp.sip.line"]
-        # One line refused (e.g. a category its partition does not allow)
-        # is recorded on it; the other lines and contracts go on.
-        for category, line_ids in by_category.items():
-            self._isolated_lines(
-                Line.browse(line_ids),
-                lambda batch, c=category: batch._provision_category_change(c),
-            )
-        self._isolated_lines(
-            lines.filtered(
-                lambda line: line.contract_id.service_status == blocking.CANCELLED
-            ),
-            lambda batch: batch.action_cancel(),
-        )
-        return True
-
-    def _isolated_lines(self, lines, action):
-        return run_isolated(
-            lines, action, lambda line, error: self._record_line_failure(line, error)
-        )
-
-    @api.model
-    def _record_line_failure(self, line, error):
-        """A line did not follow its contract: the reason on the line (its
-        platform message, shown on the line and the contract's line list)
-        and in the contract's chatter."""
-        text = _error_text(error)
-        line.sudo().write(
-            {
-                "platform_error": self.env._(
-                    "The line did not follow its contract's service status: %s",
-                    text,
-                )
-            }
-        )
-        line.contract_id.sudo().message_post(
-            body=self.env._(
-                "Line %(line)s did not follow the service status: %(error)s",
-                line=line.display_name,
-                error=text,
-            )
-        )
-
-    @api.depends(
-        "service_status",
-        "sip_line_ids.blocking_note",
-        "sip_line_ids.state",
-    )
-    def _compute_service_lines_note(self):
-        for contract in self:
-            lines = contract.sip_line_ids.filtered(
-                lambda line: line.state != "cancelled" and line.blocking_note
-            )
-            if not lines:
-                contract.service_lines_note = False
-                continue
-            contract.service_lines_note = self.env._(
-                "%(count)s line(s) keep consuming normally: %(lines)s.",
-                count=len(lines),
-                lines="; ".join(
-                    f"{line.display_name} ({line.blocking_note})" for line in lines
-                ),
-            )
 
     @api.model
     def _cron_evaluate_service_status(self):
@@ -471,118 +372,11 @@ class ContractContractServiceStatus(models.Model):
         )
         return self.browse([row[0] for row in self.env.cr.fetchall()])
 
-    # Manager actions ----------------------------------------------------
-    def action_service_block(self):
-        """Block the contracts by hand: no payment lifts this block."""
-        self._check_service_manager()
-        # Telephony managers need no accounting rights to block: status and
-        # lines are written as superuser (the chatter author stays the user),
-        # once the contracts are known to be theirs to see.
-        todo = (
-            self._check_service_access()
-            .sudo()
-            .filtered(
-                lambda c: (
-                    c.service_status
-                    not in (blocking.BLOCKED_MANUAL, blocking.CANCELLED)
-                )
-            )
-        )
-        todo._set_service_status(
-            blocking.BLOCKED_MANUAL,
-            self.env._("Blocked manually by %(user)s", user=self.env.user.name),
-        )
-        return True
-
-    def action_service_unblock(self):
-        """Lift a manual block: the contracts go back to what their invoices
-        say (Active, or a partial/automatic block while still overdue)."""
-        self._check_service_manager()
-        todo = (
-            self._check_service_access()
-            .sudo()
-            .filtered(lambda c: c.service_status == blocking.BLOCKED_MANUAL)
-        )
-        todo.write(
-            {
-                "service_status": blocking.ACTIVE,
-                "service_status_reason": self.env._(
-                    "Unblocked by %(user)s", user=self.env.user.name
-                ),
-                "service_status_date": fields.Datetime.now(),
-            }
-        )
-        changed = todo._evaluate_service_status()
-        (todo - changed)._apply_service_status_to_lines()
-        (todo - changed).filtered(
-            lambda c: c.service_status == blocking.ACTIVE
-        )._notify_service_status(blocking.ACTIVE, todo)
-        return True
-
-    def _check_service_access(self):
-        """Before any sudo(): the user reads these contracts (record rules)
-        and each belongs to one of the companies of the request. Returns
-        ``self``."""
-        self.check_access("read")
-        foreign = self.filtered(
-            lambda c: c.company_id and c.company_id not in self.env.companies
-        )
-        if foreign:
-            raise AccessError(
-                self.env._(
-                    "These contracts belong to a company you are not working in: %s.",
-                    ", ".join(foreign.mapped("display_name")),
-                )
-            )
-        return self
-
-    def _check_service_manager(self):
-        if not self.env.user.has_group("isp_telephony.group_telephony_manager"):
-            raise AccessError(
-                self.env._("Only telephony managers can block or unblock contracts.")
-            )
-
     # Hooks ----------------------------------------------------------------
-    def _check_status_fields(self, vals, creating=False):
-        """The service status and the overdue figures are the blocking
-        code's: what the form shows read-only is refused over RPC too (an
-        accountant cannot lift a manual block with a write)."""
-        if self.env.su:
-            return
-        noticed = NOTICE_FIELDS.intersection(vals)
-        if creating:
-            noticed = {name for name in noticed if vals[name]}
-        if noticed:
-            raise AccessError(
-                self.env._(
-                    "Whether a notice was emailed is recorded by the notices only "
-                    "(%s).",
-                    ", ".join(sorted(self._fields[name].string for name in noticed)),
-                )
-            )
-        forged = STATUS_FIELDS.intersection(vals)
-        if creating:
-            # The web client sends the defaults of a new contract.
-            forged = {
-                name for name in forged if vals[name] and vals[name] != blocking.ACTIVE
-            }
-        if forged:
-            raise AccessError(
-                self.env._(
-                    "The telephony service status changes through Block, Unblock, "
-                    "payments and termination only (%s).",
-                    ", ".join(sorted(self._fields[name].string for name in forged)),
-                )
-            )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            self._check_status_fields(vals, creating=True)
-        return super().create(vals_list)
+    def _owned_fields(self):
+        return super()._owned_fields() + [STATUS_OWNED]
 
     def write(self, vals):
-        self._check_status_fields(vals)
         res = super().write(vals)
         if "is_terminated" in vals:
             # OCA termination (or its cancellation) moves the service status.

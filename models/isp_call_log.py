@@ -8,9 +8,10 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
 from ..tools import call_panel, phone
+from .owned_fields import ALWAYS, NEVER, OwnedFields
 
 _logger = logging.getLogger(__name__)
 
@@ -35,6 +36,29 @@ NOLOG = {"mail_create_nolog": True, "mail_create_nosubscribe": True}
 # other field is the platform's or the panel methods', written as superuser
 # once the caller's access was checked. Managers may correct anything.
 AGENT_FIELDS = frozenset({"partner_id", "contract_id", "outcome_id", "notes"})
+# Call logs are created by the platform's events and click-to-dial (as
+# superuser, after their checks) or by a manager: never forged.
+CALL_LOG_OWNED = OwnedFields(
+    group=MANAGER_GROUP,
+    on_create=ALWAYS,
+    on_write=NEVER,
+    refusal_message=lambda records, labels: records.env._(
+        "Call logs are created by the platform's call events and by "
+        "click-to-dial, not by hand."
+    ),
+)
+# Every field but the agent's and the chatter's is the platform's and the
+# panel's.
+CALL_FIELDS_OWNED = OwnedFields(
+    fields=AGENT_FIELDS,
+    all_but=True,
+    group=MANAGER_GROUP,
+    on_create=NEVER,
+    refusal_message=lambda records, labels: records.env._(
+        "These call log fields are set by the platform and the call panel only: %s.",
+        labels,
+    ),
+)
 
 STATES = [
     ("requested", "Requested"),
@@ -54,7 +78,11 @@ class IspCallLog(models.Model):
 
     _name = "isp.call.log"
     _description = "Call Log"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "isp.telephony.owned.fields.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _order = "id desc"
     _rec_names_search = ["partner_id", "number"]
 
@@ -215,39 +243,11 @@ class IspCallLog(models.Model):
     def _is_log_manager(self):
         return self.env.su or self.env.user.has_group(MANAGER_GROUP)
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        """Call logs are created by the platform's events and click-to-dial
-        (as superuser, after their checks) or by a manager: never forged."""
-        if not self._is_log_manager():
-            raise AccessError(
-                self.env._(
-                    "Call logs are created by the platform's call events and by "
-                    "click-to-dial, not by hand."
-                )
-            )
-        return super().create(vals_list)
+    def _owned_fields(self):
+        return super()._owned_fields() + [CALL_LOG_OWNED, CALL_FIELDS_OWNED]
 
     def write(self, vals):
         if not self._is_log_manager():
-            forged = {
-                name
-                for name in set(vals) - AGENT_FIELDS
-                # the chatter's own fields (followers, activities, attachment)
-                if not name.startswith(("message_", "activity_"))
-            }
-            if forged:
-                raise AccessError(
-                    self.env._(
-                        "These call log fields are set by the platform and the "
-                        "call panel only: %s.",
-                        ", ".join(
-                            self._fields[name].string
-                            for name in sorted(forged)
-                            if name in self._fields
-                        ),
-                    )
-                )
             self._check_panel_access()
         return super().write(vals)
 

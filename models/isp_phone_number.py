@@ -5,10 +5,11 @@
 from datetime import timedelta
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 
 from ..tools import phone
+from .owned_fields import NEVER, SET, OwnedFields
 
 STATES = [
     ("available", "Available"),
@@ -16,6 +17,38 @@ STATES = [
     ("in_use", "In Use"),
     ("quarantine", "Quarantined"),
 ]
+# Everything but the note is the range's and the lines': a number is created
+# by its range (SQL) and changes state through the methods of the number
+# (SQL) or its line. A write cannot move a number In use to Available.
+NUMBER_OWNED = OwnedFields(
+    fields=frozenset(
+        {
+            "name",
+            "e164",
+            "sequence_number",
+            "range_id",
+            "company_id",
+            "state",
+            "state_date",
+            "quarantine_until",
+        }
+    ),
+    on_create=NEVER,
+    refusal_message=lambda records, labels: records.env._(
+        "A number's %s change through its range, its line and the "
+        "Reserve, Make Available and Quarantine buttons only.",
+        labels,
+    ),
+)
+# A number created by hand starts Available (the state's default).
+NEW_NUMBER_OWNED = OwnedFields(
+    fields=frozenset({"state", "quarantine_until"}),
+    on_create=SET,
+    on_write=NEVER,
+    refusal_message=lambda records, labels: records.env._(
+        "A new number starts Available."
+    ),
+)
 
 
 # Number states a line may take a number from.
@@ -24,7 +57,10 @@ FREE_NUMBER_STATES = ("available", "reserved")
 
 def check_free(numbers):
     """Refuse numbers that are not Available or Reserved, with a readable
-    message (the database's unique key is the final guarantee)."""
+    message (the database's unique key is the final guarantee). Called
+    before the line's own create/write checks its access: the user must
+    read the numbers they pick (a portal customer learns nothing of them)."""
+    numbers.check_access("read")
     taken = numbers.sudo().filtered(lambda n: n.state not in FREE_NUMBER_STATES)
     if taken:
         raise ValidationError(
@@ -66,6 +102,7 @@ class IspPhoneNumber(models.Model):
     one UPDATE."""
 
     _name = "isp.phone.number"
+    _inherit = ["isp.telephony.owned.fields.mixin"]
     _description = "Phone Number"
     _order = "e164"
     _rec_name = "name"
@@ -135,43 +172,8 @@ class IspPhoneNumber(models.Model):
         return domain
 
     # Server-side guard -------------------------------------------------------
-    # Everything but the note is the range's and the lines': a number is
-    # created by its range (SQL) and changes state through the methods below
-    # (SQL) or its line. A write cannot move a number In use to Available.
-    OWNED_FIELDS = frozenset(
-        {
-            "name",
-            "e164",
-            "sequence_number",
-            "range_id",
-            "company_id",
-            "state",
-            "state_date",
-            "quarantine_until",
-        }
-    )
-
-    def write(self, vals):
-        forged = self.OWNED_FIELDS.intersection(vals)
-        if forged and not self.env.su:
-            raise AccessError(
-                self.env._(
-                    "A number's %s change through its range, its line and the "
-                    "Reserve, Make Available and Quarantine buttons only.",
-                    ", ".join(sorted(self._fields[name].string for name in forged)),
-                )
-            )
-        return super().write(vals)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not self.env.su:
-            for vals in vals_list:
-                if vals.get("state", "available") != "available" or vals.get(
-                    "quarantine_until"
-                ):
-                    raise AccessError(self.env._("A new number starts Available."))
-        return super().create(vals_list)
+    def _owned_fields(self):
+        return super()._owned_fields() + [NUMBER_OWNED, NEW_NUMBER_OWNED]
 
     # State changes (set-based) ----------------------------------------------
     def _set_state(self, state, quarantine_until=None):

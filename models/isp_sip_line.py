@@ -5,10 +5,11 @@
 import uuid
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..gateways import base as gateway_base
 from .isp_phone_number import check_free, numbers_in, release_numbers, take_numbers
+from .owned_fields import COMPUTED_OWNED, MANAGER_GROUP, OwnedFields
 
 LINE_STATES = [
     ("draft", "Draft"),
@@ -45,18 +46,32 @@ CATALOG_FIELDS = (
     "cost_center_id",
     "licence_id",
 )
-# Fields only the platform (through the provisioning jobs) fills; a telephony
-# manager may correct them by hand, a user may not.
-PLATFORM_FIELDS = {
-    "uuid",
-    "state",
-    "terminal",
-    "credential",
-    "platform_error",
-    "platform_category_id",
-    "last_sync_date",
-    "platform_pending_fields",
-}
+
+
+def platform_owned(names):
+    """Fields only the platform (through the provisioning jobs) fills; a
+    telephony manager may correct them by hand, a user may not."""
+    return OwnedFields(
+        fields=frozenset(names),
+        group=MANAGER_GROUP,
+        refusal_message=lambda records, labels: records.env._(
+            "Only the platform sets these fields: %s.", labels
+        ),
+    )
+
+
+PLATFORM_OWNED = platform_owned(
+    {
+        "uuid",
+        "state",
+        "terminal",
+        "credential",
+        "platform_error",
+        "platform_category_id",
+        "last_sync_date",
+        "platform_pending_fields",
+    }
+)
 # States in which the line exists (or may exist) on the platform.
 LIVE_STATES = ("active", "error", "suspended")
 
@@ -73,7 +88,11 @@ class IspSipLine(models.Model):
 
     _name = "isp.sip.line"
     _description = "SIP Line"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "isp.telephony.owned.fields.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _order = "contract_id, id"
     # The name is computed (number - description): searching it means
     # searching these (a computed _rec_name would search itself forever).
@@ -342,8 +361,6 @@ class IspSipLine(models.Model):
     # CRUD ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            self._check_platform_fields(vals)
         check_free(numbers_in(vals_list, "caller_id_number_id", self.env))
         lines = super().create(vals_list)
         take_numbers(
@@ -353,40 +370,10 @@ class IspSipLine(models.Model):
         )
         return lines
 
-    def _check_platform_fields(self, vals):
-        forged = PLATFORM_FIELDS.intersection(vals)
-        # Computed fields shown read-only (a stored copy of another record's
-        # field such as the caller ID's E.164 or the contract's status, the
-        # category blocking expects): the ORM keeps them up to date; a write
-        # would redirect call matching or unblock a line on the next run.
-        computed = {
-            name
-            for name in vals
-            if name in self._fields
-            and self._fields[name].compute
-            and self._fields[name].readonly
-        }
-        if computed and not self.env.su:
-            raise AccessError(
-                self.env._(
-                    "These fields are computed and cannot be written: %s.",
-                    ", ".join(sorted(computed)),
-                )
-            )
-        if (
-            forged
-            and not self.env.su
-            and not self.env.user.has_group("isp_telephony.group_telephony_manager")
-        ):
-            raise AccessError(
-                self.env._(
-                    "Only the platform sets these fields: %s.",
-                    ", ".join(sorted(forged)),
-                )
-            )
+    def _owned_fields(self):
+        return super()._owned_fields() + [COMPUTED_OWNED, PLATFORM_OWNED]
 
     def write(self, vals):
-        self._check_platform_fields(vals)
         if "integration_id" in vals and self.filtered(
             lambda r: (
                 r.terminal

@@ -3,21 +3,24 @@
 """DID: an extra inbound number routed to a SIP line."""
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from .isp_phone_number import check_free, numbers_in, release_numbers, take_numbers
+from .isp_sip_line import platform_owned
+from .owned_fields import COMPUTED_OWNED
 
 # DID fields the platform holds: changing one pushes the line's DID list.
 PUSHED_FIELDS = ("number_id", "priority", "port")
 # Fields only the platform (through the provisioning jobs) fills; a telephony
 # manager may correct them by hand, a user may not.
-PLATFORM_FIELDS = frozenset({"terminal", "credential"})
+PLATFORM_OWNED = platform_owned({"terminal", "credential"})
 
 
 class IspSipLineDid(models.Model):
     """An extra inbound number routed to a line through a port."""
 
     _name = "isp.sip.line.did"
+    _inherit = ["isp.telephony.owned.fields.mixin"]
     _description = "SIP Line DID"
     _order = "line_id, priority, id"
     _rec_name = "number_id"
@@ -90,42 +93,11 @@ class IspSipLineDid(models.Model):
     def _push(self, lines):
         lines._push_changes({line: {"dids"} for line in lines})
 
-    def _check_platform_fields(self, vals):
-        forged = PLATFORM_FIELDS.intersection(vals)
-        # Computed fields shown read-only (a stored copy of another record's
-        # field such as the caller ID's E.164 or the contract's status, the
-        # category blocking expects): the ORM keeps them up to date; a write
-        # would redirect call matching or unblock a line on the next run.
-        computed = {
-            name
-            for name in vals
-            if name in self._fields
-            and self._fields[name].compute
-            and self._fields[name].readonly
-        }
-        if computed and not self.env.su:
-            raise AccessError(
-                self.env._(
-                    "These fields are computed and cannot be written: %s.",
-                    ", ".join(sorted(computed)),
-                )
-            )
-        if (
-            forged
-            and not self.env.su
-            and not self.env.user.has_group("isp_telephony.group_telephony_manager")
-        ):
-            raise AccessError(
-                self.env._(
-                    "Only the platform sets these fields: %s.",
-                    ", ".join(sorted(forged)),
-                )
-            )
+    def _owned_fields(self):
+        return super()._owned_fields() + [COMPUTED_OWNED, PLATFORM_OWNED]
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            self._check_platform_fields(vals)
         check_free(numbers_in(vals_list, "number_id", self.env))
         dids = super().create(vals_list)
         take_numbers(dids._live().number_id)
@@ -133,7 +105,6 @@ class IspSipLineDid(models.Model):
         return dids
 
     def write(self, vals):
-        self._check_platform_fields(vals)
         if ("number_id" in vals or "line_id" in vals) and self.filtered(
             lambda d: d.line_id.state == "cancelled"
         ):

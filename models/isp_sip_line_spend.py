@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, UserError
 
 from ..tools import blocking
 from ..tools import spend as spend_core
+from .owned_fields import MANAGER_GROUP, OwnedFields
 
 CREDIT_STATES = [
     (spend_core.NONE, "No Limit"),
@@ -30,23 +31,36 @@ LINE_STATUSES = [
 ]
 # Fields only spend control writes (as superuser): refused to anyone else,
 # whatever the form shows.
-SPEND_FIELDS = frozenset(
-    {
-        "cycle_start",
-        "cycle_spend",
-        "cycle_franchise_seconds",
-        "credit_share",
-        "credit_state",
-        "credit_checked_date",
-        "credit_warned_cycle",
-        "credit_lifted_cycle",
-        "credit_blocked",
-        "credit_block_date",
-        "credit_block_origin",
-        "fraud_blocked",
-        "fraud_block_date",
-        "fraud_block_origin",
-    }
+SPEND_OWNED = OwnedFields(
+    fields=frozenset(
+        {
+            "cycle_start",
+            "cycle_spend",
+            "cycle_franchise_seconds",
+            "credit_share",
+            "credit_state",
+            "credit_checked_date",
+            "credit_warned_cycle",
+            "credit_lifted_cycle",
+            "credit_blocked",
+            "credit_block_date",
+            "credit_block_origin",
+            "fraud_blocked",
+            "fraud_block_date",
+            "fraud_block_origin",
+        }
+    ),
+    refusal_message=lambda records, labels: records.env._(
+        "Only spend control sets these fields: %s.", labels
+    ),
+)
+# A line's own credit limit: telephony managers only.
+CREDIT_LIMIT_OWNED = OwnedFields(
+    fields=frozenset({"credit_limit"}),
+    group=MANAGER_GROUP,
+    refusal_message=lambda records, labels: records.env._(
+        "Only telephony managers change a line's credit limit."
+    ),
 )
 
 
@@ -225,38 +239,16 @@ class IspSipLine(models.Model):
             line.block_reasons = "\n".join(rows) or False
 
     # Server-side guard: spend figures and reasons are written by the check.
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            self._check_spend_fields(vals)
-        return super().create(vals_list)
+    def _owned_fields(self):
+        return super()._owned_fields() + [SPEND_OWNED, CREDIT_LIMIT_OWNED]
 
     def write(self, vals):
-        self._check_spend_fields(vals)
         res = super().write(vals)
         if "credit_limit" in vals and not self.env.context.get("isp_spend_checking"):
             # A raised limit releases a credit block at once; a lowered one
             # may warn or block.
             self.env["isp.telephony.spend"]._check_spend(self.ids)
         return res
-
-    def _check_spend_fields(self, vals):
-        if self.env.su:
-            return
-        forged = SPEND_FIELDS.intersection(vals)
-        if forged:
-            raise AccessError(
-                self.env._(
-                    "Only spend control sets these fields: %s.",
-                    ", ".join(sorted(forged)),
-                )
-            )
-        if "credit_limit" in vals and not self.env.user.has_group(
-            "isp_telephony.group_telephony_manager"
-        ):
-            raise AccessError(
-                self.env._("Only telephony managers change a line's credit limit.")
-            )
 
     def _apply_expected_category(self):
         """Move the lines to the category their status in force calls for,

@@ -6,13 +6,14 @@ import logging
 import secrets
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import ValidationError
 from odoo.tools import config
 
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..gateways import base as gateway_base
 from ..tools import cdr_folder, phone
+from .owned_fields import CHANGED, SET, OwnedFields
 
 _logger = logging.getLogger(__name__)
 
@@ -29,8 +30,22 @@ CDR_IMPORT_CHANNEL = "root.telephony_cdr_import"
 # Settings that decide which files of the server's disk Odoo reads, moves or
 # deletes: writable by administrators only (the folder must also lie under
 # the CDR root of the server's configuration, see tools/cdr_folder.py).
-CDR_FOLDER_FIELDS = ("cdr_directory", "cdr_delete_after_import", "cdr_filename_pattern")
+# A new integration may carry the defaults (SET); a write only what it
+# changes (CHANGED: saving the form sends the folder back as it was).
 ADMIN_GROUP = "base.group_system"
+CDR_FOLDER_OWNED = OwnedFields(
+    fields=frozenset(
+        {"cdr_directory", "cdr_delete_after_import", "cdr_filename_pattern"}
+    ),
+    group=ADMIN_GROUP,
+    on_create=SET,
+    on_write=CHANGED,
+    refusal_message=lambda records, labels: records.env._(
+        "Only administrators change the CDR directory, its file pattern "
+        "and whether imported files are deleted (%s).",
+        labels,
+    ),
+)
 # Bounds of the platform timeout: 0 would wait for ever (a worker hung on a
 # dead platform), hours would hold a worker and its transaction as long.
 MIN_API_TIMEOUT = 1.0
@@ -46,7 +61,11 @@ class IspTelephonyIntegration(models.Model):
 
     _name = "isp.telephony.integration"
     _description = "VoIP Platform Integration"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "isp.telephony.owned.fields.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _order = "sequence, name, id"
 
     name = fields.Char(
@@ -291,47 +310,8 @@ class IspTelephonyIntegration(models.Model):
         for record in self.filtered("cdr_directory"):
             record._cdr_folder()
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            self._check_cdr_folder_access(
-                {
-                    name: value
-                    for name, value in vals.items()
-                    if name in CDR_FOLDER_FIELDS
-                    and value
-                    and value != self._default_of(name)
-                }
-            )
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._check_cdr_folder_access(
-            {
-                name: value
-                for name, value in vals.items()
-                if name in CDR_FOLDER_FIELDS
-                and any(record[name] != value for record in self)
-            }
-        )
-        return super().write(vals)
-
-    def _default_of(self, name):
-        default = self._fields[name].default
-        return default(self) if default else False
-
-    def _check_cdr_folder_access(self, vals):
-        """The CDR folder settings decide which files of the server Odoo
-        reads, moves and deletes: administrators only."""
-        if not vals or self.env.su or self.env.user.has_group(ADMIN_GROUP):
-            return
-        raise AccessError(
-            self.env._(
-                "Only administrators change the CDR directory, its file pattern "
-                "and whether imported files are deleted (%s).",
-                ", ".join(self._fields[name].string for name in sorted(vals)),
-            )
-        )
+    def _owned_fields(self):
+        return super()._owned_fields() + [CDR_FOLDER_OWNED]
 
     def _cdr_folder(self):
         """The real path of the integration's CDR directory, checked to lie

@@ -15,7 +15,8 @@ One notice's failure is kept on it; the others go on."""
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+
+from .owned_fields import ALWAYS, NEVER, OwnedFields
 
 _logger = logging.getLogger(__name__)
 
@@ -27,10 +28,22 @@ STATES = [
 ]
 # Notices sent per committed batch by the cron.
 SEND_BATCH = 200
+# A notice is the notice queue's record, shown read-only: refused to any
+# writer but that code (superuser) and *Retry* (which checks write access,
+# then writes as superuser).
+NOTICE_OWNED = OwnedFields(
+    on_create=NEVER,
+    on_write=ALWAYS,
+    refusal_message=lambda records, labels: records.env._(
+        "Telephony notices are written by the notice queue only: use "
+        "Retry to send a failed notice again."
+    ),
+)
 
 
 class IspTelephonyNotice(models.Model):
     _name = "isp.telephony.notice"
+    _inherit = ["isp.telephony.owned.fields.mixin"]
     _description = "Telephony Customer Notice"
     _order = "id desc"
 
@@ -208,17 +221,8 @@ class IspTelephonyNotice(models.Model):
             {"telephony_notice_no_email": True, "telephony_notice_no_email_date": now}
         )
 
-    def write(self, vals):
-        """A notice is the notice queue's record, shown read-only: refused
-        to any writer but that code (superuser) and *Retry*."""
-        if not self.env.su:
-            raise AccessError(
-                self.env._(
-                    "Telephony notices are written by the notice queue only: use "
-                    "Retry to send a failed notice again."
-                )
-            )
-        return super().write(vals)
+    def _owned_fields(self):
+        return super()._owned_fields() + [NOTICE_OWNED]
 
     def action_retry(self):
         """Send failed notices again (after correcting the template or the

@@ -3,13 +3,24 @@
 """Contact: its phone numbers in E.164, the key calls are matched on."""
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 
 from ..tools import phone
+from .owned_fields import NEVER, OwnedFields
+
+# The keys incoming calls are matched on follow the phone and mobile:
+# written directly, they would pop the wrong contact up.
+E164_OWNED = OwnedFields(
+    fields=frozenset({"telephony_phone_e164", "telephony_mobile_e164"}),
+    on_create=NEVER,
+    refusal_message=lambda records, labels: records.env._(
+        "The E.164 phone and mobile follow the Phone and Mobile fields."
+    ),
+)
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "isp.telephony.owned.fields.mixin"]
 
     telephony_phone_e164 = fields.Char(
         string="Phone (E.164)",
@@ -38,19 +49,8 @@ class ResPartner(models.Model):
                 phone.to_e164(partner.mobile, country) or False
             )
 
-    def write(self, vals):
-        # The keys incoming calls are matched on follow the phone and mobile:
-        # written directly, they would pop the wrong contact up.
-        if not self.env.su and {
-            "telephony_phone_e164",
-            "telephony_mobile_e164",
-        }.intersection(vals):
-            raise AccessError(
-                self.env._(
-                    "The E.164 phone and mobile follow the Phone and Mobile fields."
-                )
-            )
-        return super().write(vals)
+    def _owned_fields(self):
+        return super()._owned_fields() + [E164_OWNED]
 
     @api.model
     def _telephony_match_domain(self, e164):

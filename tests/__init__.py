@@ -58,6 +58,7 @@ from . import test_multicompany
 from . import test_name_search
 from . import test_number_assignment
 from . import test_number_range
+from . import test_owned_fields
 from . import test_phone
 from . import test_portal
 from . import test_protection_settings
