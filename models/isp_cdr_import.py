@@ -21,7 +21,6 @@ _logger = logging.getLogger(__name__)
 
 # The lock of an integration's API window (tools/locks.py), under the name
 # the integration's CDR scheduling imports.
-LOCK_CLASS_API = locks.CDR_API_WINDOW
 
 STATES = [
     ("running", "Running"),
@@ -149,12 +148,6 @@ class IspCdrImport(models.Model):
 
     # Entry points -------------------------------------------------------------
     @api.model
-    def _try_lock(self, space, key):
-        """Take the lock ``(space, key)`` of tools/locks.py until this
-        transaction ends; False when another worker holds it."""
-        return locks.try_lock(self.env.cr, space, key)
-
-    @api.model
     def _import_file(self, integration, layout, path):
         """Import one file of the integration's CDR directory: ``path`` is
         the entry in the folder (tools/cdr_folder.py), opened without
@@ -167,7 +160,7 @@ class IspCdrImport(models.Model):
         Once this transaction commits, the entry is deleted or archived
         (imported or skipped runs only; a failed file stays where it was).
         """
-        if not self._try_lock(locks.CDR_FILE, f"{integration.id}:{path}"):
+        if not locks.try_lock(self.env.cr, locks.CDR_FILE, f"{integration.id}:{path}"):
             _logger.info("CDR file %s is being imported by another worker", path)
             return self.browse()
         try:
@@ -249,7 +242,9 @@ class IspCdrImport(models.Model):
         """Import an uploaded file (binary stream)."""
         digest = cdr_core.checksum(stream)
         stream.seek(0)
-        if not self._try_lock(locks.CDR_UPLOAD, f"{integration.id}:{digest}"):
+        if not locks.try_lock(
+            self.env.cr, locks.CDR_UPLOAD, f"{integration.id}:{digest}"
+        ):
             raise UserError(
                 self.env._("This file is being imported right now by someone else.")
             )

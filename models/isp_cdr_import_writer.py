@@ -85,7 +85,7 @@ class IspCdrImportWriter(models.Model):
         # integration has stored (stored_max) can be stored already: the
         # others skip the probe (a quarter of the insert's time). Platforms
         # number their calls in the order they write them (Asterisk's row
-        # ids begin with the call's end time, see tools/cdr.py), so a new
+        # ids begin with the call's end time, see tools/cdr_rows.py), so a new
         # file probes next to nothing; the test is exact whatever the order
         # (the column's own collation), and the unique key still guards the
         # insert. Rows go in call id order, so the unique index is filled

@@ -25,11 +25,6 @@ from ..tools import billing, locks
 
 _logger = logging.getLogger(__name__)
 
-# Statuses a CDR must have to be charged; unrated and no_rate block the
-# contract (never a silent zero).
-BILLABLE = ("rated", "free")
-
-
 # The one write of each call: its rating (when it changed) and its charge
 # (when its contract is charged), so a call is rewritten once per close. The
 # rating is the result the rater kept in isp_cdr_rating_result (see

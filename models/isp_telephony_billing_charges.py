@@ -34,19 +34,6 @@ SELECT contract_id, plan_id, seq, company_id, partner_id, currency_id,
 RETURNING id, contract_id, billing_plan_id
 """
 
-# The calls a close charges: not yet charged, rated or free, in the line's
-# cycle, on a line whose contract is charged.
-_LINK = """
-UPDATE isp_cdr c
-   SET charge_id = b.target_id
-  FROM isp_billing_cycle b
- WHERE b.target_id IS NOT NULL
-   AND c.line_id = b.line_id
-   AND c.connect_time >= b.s AND c.connect_time < b.e
-   AND c.charge_id IS NULL AND c.invoice_id IS NULL
-   AND c.rating_status IN ('rated', 'free')
-"""
-
 # A charge is the sum of its calls, by construction.
 _TOTALS = (
     """

@@ -16,8 +16,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..gateways import base as gateway_base
-from ..tools import callmyway_cdr, cdr_folder, timezones
-from .isp_cdr_import import LOCK_CLASS_API
+from ..tools import callmyway_cdr, cdr_folder, locks, timezones
 
 _logger = logging.getLogger(__name__)
 
@@ -198,7 +197,7 @@ class IspTelephonyIntegrationCdr(models.Model):
         watermark moves only when the run is done."""
         self.ensure_one()
         Import = self.env["isp.cdr.import"]
-        if not Import._try_lock(LOCK_CLASS_API, str(self.id)):
+        if not locks.try_lock(self.env.cr, locks.CDR_API_WINDOW, self.id):
             return Import
         tzname = self.timezone or "UTC"
         now = fields.Datetime.now()

@@ -148,9 +148,7 @@ class TestCallMyWayImport(CdrCase):
     def test_lock_one_window_at_a_time(self):
         self.serve(recent_cdrs=[sample_cdr("l1")])
         with self.env.registry.cursor() as other:
-            self.assertTrue(
-                locks.try_lock(other, locks.CDR_API_WINDOW, str(self.cmw.id))
-            )
+            self.assertTrue(locks.try_lock(other, locks.CDR_API_WINDOW, self.cmw.id))
             self.assertFalse(self.run_import(FakeClock()))
             other.rollback()
         self.assertEqual(self.run_import(FakeClock()).count_imported, 1)
