@@ -185,12 +185,15 @@ class IspTelephonyPlan(models.Model):
             self._rerate()
         if "credit_limit" in vals:
             # The lines' limits follow (computed); check them against it now.
+            # A line being rated by another worker (an import, the hourly
+            # rating) is left to it: that worker or the next hourly run
+            # checks it against the new limit; the plan is saved either way.
             lines = (
                 self.env["isp.sip.line"]
                 .sudo()
                 .search([("billing_plan_id", "in", self.ids)])
             )
-            self.env["isp.telephony.spend"]._check_spend(lines.ids)
+            self.env["isp.telephony.spend"]._check_spend(lines.ids, skip_busy=True)
         return res
 
     def _rerate(self):

@@ -156,7 +156,8 @@ class TestCreditLimit(SpendCase):
         lock): an import whose line is busy imports its calls and leaves
         them unrated, the hourly rating skips the line while it is busy and
         rates it when it is free; a user's check of a busy line is refused
-        in plain words."""
+        in plain words, a change of the plan's limit is saved and leaves the
+        busy line to the next check."""
         line = self.make_line()
         with closing(sql_db.db_connect(self.cr.dbname).cursor()) as other:
             self.assertTrue(locks.try_lock(other, locks.LINE_RATING, line.id))
@@ -169,6 +170,10 @@ class TestCreditLimit(SpendCase):
             self.assertNotIn("rated", calls.mapped("rating_status"))
             with self.assertRaisesRegex(UserError, "being rated right now"):
                 line.with_user(self.user).action_check_spend()
+            # A manager changing the plan's limit is not refused: the busy
+            # line is checked by the worker holding it or the next run.
+            self.plan.write({"credit_limit": self.plan.credit_limit})
+            self.assertFalse(line.credit_blocked)
             other.rollback()
         self.env["isp.telephony.rating"]._cron_rate_unrated()
         self.assertEqual(set(calls.mapped("rating_status")), {"rated"})
