@@ -170,6 +170,26 @@ class TestCdrReferences(CdrCase):
         self.assertFalse(outbound.partner_id)
         self.assertEqual(outbound.line_id, self.line_a)
 
+    def test_merged_customer_calls_follow_the_kept_customer(self):
+        """Odoo's contact merge moves what refers to the merged partners by
+        their foreign keys; the calls have none and follow all the same."""
+        kept = self.env["res.partner"].create({"name": "Padaria (kept)"})
+        merged = self.env["res.partner"].create({"name": "Padaria (duplicate)"})
+        call = self.env["isp.cdr"].create(
+            {
+                "integration_id": self.pbx.id,
+                "company_id": self.company.id,
+                "call_id": "merged-1",
+                "partner_id": merged.id,
+            }
+        )
+        self.env["base.partner.merge.automatic.wizard"]._merge(
+            (kept | merged).ids, kept
+        )
+        self.env.invalidate_all()
+        self.assertFalse(merged.exists())
+        self.assertEqual(call.partner_id, kept)
+
     def test_an_integration_with_calls_cannot_be_deleted(self):
         other = self.env["isp.telephony.integration"].create(
             {"name": "Old PBX", "gateway": "asterisk", "area_code": "31"}
