@@ -215,7 +215,7 @@ class IspCdr(models.Model):
     # (NOT NULL) index each (the fields' index="btree_not_null"), for their
     # delete guards: without them, deleting any contract or partner read the
     # whole table (0.3-0.6 s at 1,000,000 calls); they cost each imported
-    # call about 4 µs (docs/architecture.md "Calls and the tables they
+    # call about 4-5 µs (docs/architecture.md "Calls and the tables they
     # refer to"). Numbers are searched by scanning. No
     # index involves a column the rating or the month's close writes
     # (rating_status, billing_plan_id, dest_class, rate_id, bucket_id,

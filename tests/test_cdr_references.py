@@ -19,6 +19,7 @@ from odoo.tools import mute_logger
 from ..hooks import uninstall_hook
 from ..models import isp_cdr_import_writer
 from ..models.fields import (
+    delete_guard_sql,
     guard_statements,
     install_delete_guards,
     unchecked_references,
@@ -214,6 +215,40 @@ class TestCdrReferences(CdrCase):
             caught.exception.diag.constraint_name, "isp_cdr_integration_id_fkey"
         )
         self.assertTrue(other.exists())
+
+    def test_each_rule_of_a_guard_does_what_a_foreign_key_did(self):
+        """set null, cascade and restrict, on one table referring three
+        times to partners (isp_cdr itself has no cascade)."""
+        cr = self.env.cr
+        cr.execute(
+            "CREATE TABLE isp_guard_probe (id serial PRIMARY KEY,"
+            " kept int, owned int, needed int)"
+        )
+        cr.execute(
+            delete_guard_sql(
+                "isp_guard_probe",
+                "res_partner",
+                [("kept", "set null"), ("owned", "cascade"), ("needed", "restrict")],
+            )
+        )
+        a, b, c = (self.env["res.partner"].create({"name": name}) for name in "abc")
+        cr.execute(
+            "INSERT INTO isp_guard_probe (kept, owned, needed)"
+            " VALUES (%s, NULL, NULL), (NULL, %s, NULL), (NULL, NULL, %s)",
+            (a.id, b.id, c.id),
+        )
+        (a | b).unlink()
+        self.env.flush_all()
+        cr.execute("SELECT kept, owned, needed FROM isp_guard_probe ORDER BY id")
+        self.assertEqual(cr.fetchall(), [(None, None, None), (None, None, c.id)])
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(psycopg2.errors.ForeignKeyViolation),
+            self.env.cr.savepoint(),
+        ):
+            c.unlink()
+            self.env.flush_all()
+        self.assertTrue(c.exists())
 
     def test_uninstall_drops_the_guards_from_other_tables(self):
         self.assertIn("res_partner", self._guards())
