@@ -88,8 +88,8 @@ class IspCdr(models.Model):
     line_id = UncheckedMany2one("isp.sip.line", string="SIP Line", readonly=True)
     # The contract and customer of the line when the call was imported (or
     # re-matched): facts of the call, not its line's current ones. The
-    # portal shows a customer the calls made under their name, and a
-    # contract counts the calls made on it; if the contract changes hands
+    # portal's record rule shows a customer the calls made under their
+    # name, and a contract counts the calls made on it; if the contract changes hands
     # or a line moves, the calls stay with who made them. Indexed (partial,
     # NOT NULL) so that deleting a contract or a partner finds its calls by
     # the index instead of reading the table (the delete guards, fields.py).
@@ -216,12 +216,11 @@ class IspCdr(models.Model):
     # delete guards: without them, deleting any contract or partner read the
     # whole table (0.3-0.6 s at 1,000,000 calls); they cost each imported
     # call about 4-5 µs (docs/architecture.md "Calls and the tables they
-    # refer to"). Numbers are searched by scanning. No
-    # index involves a column the rating or the month's close writes
-    # (rating_status, billing_plan_id, dest_class, rate_id, bucket_id,
-    # cycle_start, the seconds, currency_id, charge, margin, charge_id):
-    # with no indexed column changed, that write of every call is a HOT
-    # update (no index entry, docs/billing.md, Speed); a charge's calls are
+    # refer to"). Numbers are searched by scanning. No index involves a
+    # column the rating or the month's close writes (rating_status,
+    # billing_plan_id, dest_class, rate_id, bucket_id, cycle_start, the
+    # seconds, currency_id, charge, margin, charge_id): with no indexed
+    # column changed, that write of every call is a HOT update (no index entry, docs/billing.md, Speed); a charge's calls are
     # found through (line, connect time), see CHARGE_CALLS. So the delete
     # guards of plans, rates, buckets, currencies and charges read the
     # whole table, once per DELETE statement: those rows are rarely deleted
