@@ -220,8 +220,9 @@ class IspCdr(models.Model):
     # column the rating or the month's close writes (rating_status,
     # billing_plan_id, dest_class, rate_id, bucket_id, cycle_start, the
     # seconds, currency_id, charge, margin, charge_id): with no indexed
-    # column changed, that write of every call is a HOT update (no index entry, docs/billing.md, Speed); a charge's calls are
-    # found through (line, connect time), see CHARGE_CALLS. So the delete
+    # column changed, that write of every call is a HOT update (no index
+    # entry, docs/billing.md, Speed); a charge's calls are found through
+    # (line, connect time), see CHARGE_CALLS. So the delete
     # guards of plans, rates, buckets, currencies and charges read the
     # whole table, once per DELETE statement: those rows are rarely deleted
     # (a charge is cancelled, a deleted rate re-rates its plan, which costs
