@@ -50,6 +50,14 @@ class IspCdr(models.Model):
     _order = "detect_time desc, id desc"
     _rec_name = "call_id"
 
+    # No create_uid / write_uid / create_date / write_date: who brought a
+    # call in, and when, is its import run's (import_id); a user reference
+    # on every call would make each deletion of a user read the whole table
+    # through its delete guard (fields.py), or cost two more indexes paid by
+    # every imported call (docs/architecture.md, "Calls and the tables they
+    # refer to").
+    _log_access = False
+
     # Indexes are few on purpose: each one costs every bulk insert. The
     # unique (integration_id, call_id) index serves integration and call id
     # lookups; direction, disposition and company are too coarse to help.
@@ -60,12 +68,6 @@ class IspCdr(models.Model):
         "isp.telephony.integration", required=True, ondelete="restrict"
     )
     company_id = UncheckedMany2one("res.company", required=True, readonly=True)
-    create_uid = UncheckedMany2one(
-        "res.users", string="Created by", automatic=True, readonly=True
-    )
-    write_uid = UncheckedMany2one(
-        "res.users", string="Last Updated by", automatic=True, readonly=True
-    )
     call_id = fields.Char(string="Platform Call ID", required=True, readonly=True)
     original_call_id = fields.Char(readonly=True, help="Groups the legs of one call.")
     direction = fields.Selection(DIRECTIONS, readonly=True)
@@ -90,8 +92,20 @@ class IspCdr(models.Model):
     terminal = fields.Char(readonly=True)
     # Indexed with the connect time (see init): a line's calls, a cycle.
     line_id = UncheckedMany2one("isp.sip.line", string="SIP Line", readonly=True)
-    contract_id = UncheckedMany2one("contract.contract", readonly=True)
-    partner_id = UncheckedMany2one("res.partner", string="Customer", readonly=True)
+    # The contract and customer of the line when the call was imported (or
+    # re-matched): facts of the call, not its line's current ones. The
+    # portal's record rule shows a customer the calls made under their
+    # name, and a contract counts the calls made on it; if the contract changes hands
+    # or a line moves, the calls stay with who made them. Indexed (partial,
+    # NOT NULL) so that deleting a contract or a partner finds its calls by
+    # the index instead of reading the table (the delete guards, fields.py).
+    # The rating and the close never write them: their UPDATEs stay HOT.
+    contract_id = UncheckedMany2one(
+        "contract.contract", readonly=True, index="btree_not_null"
+    )
+    partner_id = UncheckedMany2one(
+        "res.partner", string="Customer", readonly=True, index="btree_not_null"
+    )
     # Rating (issue 5): written in bulk by isp.telephony.rating, frozen once
     # charged (charge_id set). NULL rating_status from SQL inserts = unrated.
     # Few indexes on purpose: each one slows the bulk rating UPDATE.
@@ -203,11 +217,22 @@ class IspCdr(models.Model):
     # filters), (line, connect time) for a line's calls, its cycles (rating,
     # billing) and a contract's calls (through its lines), and a BRIN index
     # on the import run (a run's calls are written together, so the index
-    # costs next to nothing). Numbers are searched by scanning. No index
-    # involves charge_id: the month's close writes it (with the rating) on
-    # every call, and with no indexed column changed that write is a HOT
-    # update (no index entry, docs/billing.md, Speed); a charge's calls are
-    # found through (line, connect time), see CHARGE_CALLS.
+    # costs next to nothing). The contract and the customer have a partial
+    # (NOT NULL) index each (the fields' index="btree_not_null"), for their
+    # delete guards: without them, deleting any contract or partner read the
+    # whole table (0.3-0.6 s at 1,000,000 calls); they cost each imported
+    # call about 4-5 µs (docs/architecture.md "Calls and the tables they
+    # refer to"). Numbers are searched by scanning. No index involves a
+    # column the rating or the month's close writes (rating_status,
+    # billing_plan_id, dest_class, rate_id, bucket_id, cycle_start, the
+    # seconds, currency_id, charge, margin, charge_id): with no indexed
+    # column changed, that write of every call is a HOT update (no index
+    # entry, docs/billing.md, Speed); a charge's calls are found through
+    # (line, connect time), see CHARGE_CALLS. So the delete
+    # guards of plans, rates, buckets, currencies and charges read the
+    # whole table, once per DELETE statement: those rows are rarely deleted
+    # (a charge is cancelled, a deleted rate re-rates its plan, which costs
+    # more than the scan).
     # The single-column time index is on the start (detect time) since the
     # list sorts and filters by it: unanswered calls have no connect time.
     def init(self):
@@ -437,8 +462,7 @@ class IspCdr(models.Model):
             f"""
             UPDATE isp_cdr cdr
                SET line_id = m.line_id, contract_id = m.contract_id,
-                   partner_id = m.partner_id, write_uid = %s,
-                   write_date = now() at time zone 'UTC'
+                   partner_id = m.partner_id
               FROM (
                 SELECT c.id, COALESCE(ma.line_id, mt.line_id, mn.line_id) AS line_id,
                        COALESCE(ma.contract_id, mt.contract_id, mn.contract_id)
@@ -451,8 +475,7 @@ class IspCdr(models.Model):
                    AND c.integration_id IN (SELECT integration_id FROM isp_cdr_line_map)
               ) m
              WHERE cdr.id = m.id AND m.line_id IS NOT NULL
-            """,
-            (self.env.uid,),
+            """
         )
         count = cr.rowcount
         cr.execute("DROP TABLE IF EXISTS isp_cdr_line_map")

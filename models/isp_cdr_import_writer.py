@@ -94,14 +94,12 @@ class IspCdrImportWriter(models.Model):
             WITH ins AS (
                 INSERT INTO isp_cdr (
                     integration_id, company_id, import_id, {columns},
-                    line_id, contract_id, partner_id, create_uid, create_date,
-                    write_uid, write_date)
+                    line_id, contract_id, partner_id)
                 SELECT DISTINCT ON (c.call_id)
                        %(integration)s, %(company)s, %(run)s, {values},
                        COALESCE(ma.line_id, mt.line_id, mn.line_id),
                        COALESCE(ma.contract_id, mt.contract_id, mn.contract_id),
-                       COALESCE(ma.partner_id, mt.partner_id, mn.partner_id),
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                       COALESCE(ma.partner_id, mt.partner_id, mn.partner_id)
                   FROM isp_cdr_tmp c
                   {joins}
                  WHERE c.call_id > %(stored_max)s OR NOT EXISTS (
@@ -122,8 +120,6 @@ class IspCdrImportWriter(models.Model):
             "integration": integration.id,
             "company": integration.company_id.id,
             "run": self.id,
-            "uid": self.env.uid,
-            "now": fields.Datetime.now(),
         }
         copy_sql = f"COPY isp_cdr_tmp ({', '.join(COPY_COLUMNS)}) FROM STDIN"
         # The sort of a batch fits in memory; compiling the plan of each
