@@ -9,15 +9,21 @@ customer is told in contract_contract_service_notices.py."""
 
 import logging
 
+from psycopg2 import errors as pg_errors
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
+from odoo.tools import split_every
 
 from ..tools import blocking
 from .owned_fields import SET, OwnedFields
 
 _logger = logging.getLogger(__name__)
 
+# The daily run commits its work every DAILY_CHUNK contracts: a payment that
+# changes a contract at the same moment only ever meets one chunk.
+DAILY_CHUNK = 500
 
 SERVICE_STATUSES = [
     (blocking.ACTIVE, "Active"),
@@ -331,7 +337,10 @@ class ContractContractServiceStatus(models.Model):
                 "contract_type",
             ],
         )
-        changed = contracts._evaluate_service_status()
+        changed = self.browse()
+        for chunk in split_every(DAILY_CHUNK, contracts.ids, self.browse):
+            changed |= chunk._evaluate_daily_chunk()
+            self.env["ir.cron"]._telephony_commit()
         # Lines out of step without a status change (a partition whose
         # blocking was just enabled, a line added to a blocked contract).
         Line = self.env["isp.sip.line"].with_context(active_test=False)
@@ -354,6 +363,35 @@ class ContractContractServiceStatus(models.Model):
             len(changed),
         )
         return changed
+
+    def _evaluate_daily_chunk(self):
+        """One chunk of the daily run. A payment (or *Unblock*) may change
+        one of these contracts at the same moment: under Odoo's REPEATABLE
+        READ the later of the two writes fails with a serialization error.
+        The chunk is then rolled back alone and run once more after a commit
+        (a fresh snapshot, which sees the payment's result); failing again,
+        it is left to the next daily run (the payment evaluated its own
+        contract) and the run goes on with the next chunk."""
+        for attempt in (1, 2):
+            try:
+                with self.env.cr.savepoint():
+                    return self._evaluate_service_status()
+            except pg_errors.SerializationFailure:
+                self.env.invalidate_all()
+                if attempt == 2:
+                    _logger.warning(
+                        "Telephony blocking: contracts %s changed elsewhere "
+                        "during the daily run twice; left to the next run",
+                        self.ids,
+                    )
+                    return self.browse()
+                _logger.info(
+                    "Telephony blocking: contracts %s changed elsewhere during "
+                    "the daily run; evaluated again",
+                    self.ids,
+                )
+                self.env["ir.cron"]._telephony_commit()
+        return self.browse()
 
     @api.model
     def _telephony_contracts_of_moves(self, moves):

@@ -3,10 +3,14 @@
 """Contract service status: thresholds, payments, manual blocks,
 termination, settings and invoicing of blocked contracts."""
 
+from unittest.mock import patch
+
 from freezegun import freeze_time
+from psycopg2 import errors as pg_errors
 
 from odoo.exceptions import AccessError, ValidationError
 
+from ..models import contract_contract_service_status as service_status
 from .blocking_common import BlockingCase
 
 
@@ -36,6 +40,43 @@ class TestContractBlocking(BlockingCase):
                     self.assertAlmostEqual(self.contract.overdue_amount, 80.0)
         self.assertIn("30 days", self.contract.service_status_reason)
         self.assertTrue(self.contract.service_status_date)
+
+    def test_daily_run_goes_by_chunks_and_survives_a_concurrent_payment(self):
+        """The daily run evaluates its contracts chunk by chunk. A chunk
+        whose contract was changed at the same moment elsewhere (a payment:
+        a serialization error) is evaluated again; one failing twice is left
+        to the next run while the other chunks are evaluated."""
+        others = self.make_contract("Second") | self.make_contract("Third")
+        contracts = self.contract | others
+        for contract in contracts:
+            self.make_invoice(contract, due="2026-03-01", amount=80.0)
+        Contract = type(self.Contract)
+        original = Contract._evaluate_service_status
+        failures = {others[0].id: 1, others[1].id: 2}
+
+        def evaluate(records, today=None):
+            for record in records:
+                if failures.get(record.id):
+                    failures[record.id] -= 1
+                    raise pg_errors.SerializationFailure("changed elsewhere")
+            return original(records, today=today)
+
+        with (
+            freeze_time("2026-04-05"),
+            patch.object(service_status, "DAILY_CHUNK", 1),
+            patch.object(Contract, "_evaluate_service_status", evaluate),
+        ):
+            changed = self.evaluate()
+        # (demo contracts may change too: only these three are looked at)
+        self.assertEqual(changed & contracts, self.contract | others[0])
+        self.assertEqual(
+            contracts.mapped("service_status"),
+            ["blocked_auto", "blocked_auto", "active"],
+        )
+        # The next run evaluates the contract it left.
+        with freeze_time("2026-04-06"):
+            self.evaluate()
+        self.assertEqual(others[1].service_status, "blocked_auto")
 
     def test_oldest_unpaid_invoice_decides(self):
         self.make_invoice(self.contract, due="2026-02-01", amount=10.0)

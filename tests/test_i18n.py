@@ -71,12 +71,11 @@ def python_findings(source, name="<source>"):
             if not (
                 isinstance(first, ast.Constant) and isinstance(first.value, str)
             ) or any(
-                # babel (Python 3.11's tokenizer) evaluates every string token
-                # of the call: an f-string among the values fails the
-                # extraction of the whole file, every string of it lost.
-                isinstance(inner, ast.JoinedStr)
+                # babel (Python 3.11's tokenizer) evaluates the string tokens
+                # of the call's own arguments: an f-string given as a value
+                # fails the extraction of the whole file, every string lost.
+                isinstance(argument, ast.JoinedStr)
                 for argument in arguments
-                for inner in ast.walk(argument)
             ):
                 findings.append(f"{name}:{node.lineno}: {ast.unparse(node)[:80]}")
         elif isinstance(node.func, ast.Name) and node.func.id in USER_EXCEPTIONS:
