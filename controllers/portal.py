@@ -15,7 +15,7 @@ from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
-from ..tools import phone
+from ..tools import phone_format
 
 # Statements listed per contract, newest first.
 MAX_STATEMENTS = 24
@@ -49,7 +49,7 @@ class TelephonyPortal(CustomerPortal):
                 "lines": shown,
                 "usage": usage,
                 "numbers": {
-                    line.id: phone.format_display(
+                    line.id: phone_format.format_display(
                         line.caller_id_e164, line.integration_id._country_code()
                     )
                     for line in shown

@@ -14,7 +14,7 @@ bind AMI to a private address or use TLS. The secret is never logged and
 never put in an error message.
 """
 
-from ..tools import phone
+from ..tools import phone_format
 from .ami import AmiConfig, check_login, originate
 from .base import (
     CALL_EVENTS,
@@ -30,7 +30,7 @@ def dial_number_for(e164, country="BR", area_code=None, outside_prefix=""):
     """What the PBX dials to reach ``e164`` (local numbers without the area
     code, trunk prefix for long distance, ``outside_prefix`` in front)."""
     try:
-        return phone.dial_string(e164, country, area_code, outside_prefix)
+        return phone_format.dial_string(e164, country, area_code, outside_prefix)
     except ValueError as exc:
         raise GatewayError(f"Cannot dial this number: {exc}") from None
 

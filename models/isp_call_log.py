@@ -10,7 +10,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import call_panel, phone
+from ..tools import call_panel, phone_format
 from .owned_fields import ALWAYS, NEVER, OwnedFields
 
 _logger = logging.getLogger(__name__)
@@ -265,7 +265,7 @@ class IspCallLog(models.Model):
             if log.withheld:
                 log.number_display = self.env._("withheld")
             else:
-                log.number_display = phone.format_display(
+                log.number_display = phone_format.format_display(
                     log.number_e164, country, log.number
                 )
 

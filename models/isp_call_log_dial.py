@@ -12,7 +12,7 @@ from odoo.exceptions import AccessError, UserError
 
 from ..gateways import base as gateway_base
 from ..gateways.base import DialRequest, GatewayError
-from ..tools import locks, phone
+from ..tools import locks, phone_format
 from .isp_call_log import NOLOG, REQUEST_GRACE, STALE_CALL, USER_GROUP
 
 _logger = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class IspCallLogDial(models.Model):
         except UserError as exc:
             error = exc.args[0]
         self._commit_dial_result(log_id, error)
-        shown = phone.format_international(e164) or e164
+        shown = phone_format.format_international(e164) or e164
         if error:
             _logger.warning(
                 "Click-to-dial %s by %s failed: %s", log_id, self.env.user.login, error

@@ -7,7 +7,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..tools import call_panel, phone
+from ..tools import call_panel, phone, phone_format
 from .isp_call_log import (
     BUS_TYPE,
     IN_PROGRESS,
@@ -95,7 +95,7 @@ class IspCallLogPanel(models.Model):
         if self.withheld:
             return self.env._("a withheld number")
         if self.number_e164:
-            return phone.format_display(
+            return phone_format.format_display(
                 self.number_e164, self.integration_id._country_code()
             )
         return self.number or "?"
@@ -270,7 +270,7 @@ class IspCallLogPanel(models.Model):
             raise UserError(self.env._("Give the new contact a name."))
         vals = {"name": name}
         if self.number_e164:
-            vals["phone"] = phone.format_international(self.number_e164)
+            vals["phone"] = phone_format.format_international(self.number_e164)
         partner = self.env["res.partner"].create(vals)
         self._set_partner(partner)
         return self._panel_payload()

@@ -11,7 +11,7 @@ from odoo.tools.misc import format_datetime
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..tools import direction as call_direction
-from ..tools import locks, phone
+from ..tools import locks, phone_format
 from .fields import UncheckedMany2one, install_delete_guards
 from .isp_telephony_destination_class import DEST_CLASSES
 
@@ -260,8 +260,12 @@ class IspCdr(models.Model):
     def _compute_number_display(self):
         for cdr in self:
             country = cdr.integration_id._country_code()
-            cdr.ani_display = phone.format_display(cdr.ani_e164, country, cdr.ani)
-            cdr.dnis_display = phone.format_display(cdr.dnis_e164, country, cdr.dnis)
+            cdr.ani_display = phone_format.format_display(
+                cdr.ani_e164, country, cdr.ani
+            )
+            cdr.dnis_display = phone_format.format_display(
+                cdr.dnis_e164, country, cdr.dnis
+            )
 
     @api.depends(
         "detect_time", "direction", "line_id", "ani_e164", "dnis_e164", "ani", "dnis"
@@ -271,15 +275,15 @@ class IspCdr(models.Model):
         for cdr in self:
             country = cdr.integration_id._country_code()
             if cdr.direction == "in":
-                other = phone.format_display(cdr.ani_e164, country, cdr.ani)
+                other = phone_format.format_display(cdr.ani_e164, country, cdr.ani)
             else:
-                other = phone.format_display(cdr.dnis_e164, country, cdr.dnis)
+                other = phone_format.format_display(cdr.dnis_e164, country, cdr.dnis)
             line = cdr.line_id.caller_id_e164
             parts = [
                 format_datetime(self.env, cdr.detect_time, dt_format="short")
                 if cdr.detect_time
                 else "",
-                phone.format_display(line, country) if line else "",
+                phone_format.format_display(line, country) if line else "",
                 ("← " if cdr.direction == "in" else "→ ") + other if other else "",
             ]
             cdr.display_name = " · ".join(p for p in parts if p) or cdr.call_id
@@ -310,7 +314,7 @@ class IspCdr(models.Model):
             raise UserError(self.env._("Search numbers with a text, e.g. 3456-7890."))
         value = value.strip()
         domain = expression.OR([[("ani", "ilike", value)], [("dnis", "ilike", value)]])
-        for e164 in phone.e164_digits_candidates(
+        for e164 in phone_format.e164_digits_candidates(
             value, self.env.company._telephony_country_code()
         ):
             domain = expression.OR(
@@ -457,9 +461,9 @@ class IspCdr(models.Model):
         self._lock_match(integration_ids)
         self._create_line_map(integration_ids, lines.ids if lines is not None else None)
         cr = self.env.cr
-        joins = self.MATCH_JOINS.format(integration="c.integration_id")
-        cr.execute(
-            f"""
+        joins = SQL(self.MATCH_JOINS.format(integration="c.integration_id"))
+        query = SQL(
+            """
             UPDATE isp_cdr cdr
                SET line_id = m.line_id, contract_id = m.contract_id,
                    partner_id = m.partner_id
@@ -470,13 +474,15 @@ class IspCdr(models.Model):
                        COALESCE(ma.partner_id, mt.partner_id, mn.partner_id)
                            AS partner_id
                   FROM isp_cdr c
-                  {joins}
+                  %s
                  WHERE c.line_id IS NULL
                    AND c.integration_id IN (SELECT integration_id FROM isp_cdr_line_map)
               ) m
              WHERE cdr.id = m.id AND m.line_id IS NOT NULL
-            """
+            """,
+            joins,
         )
+        cr.execute(query)
         count = cr.rowcount
         cr.execute("DROP TABLE IF EXISTS isp_cdr_line_map")
         self.invalidate_model(["line_id", "contract_id", "partner_id"])

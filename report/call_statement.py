@@ -18,7 +18,7 @@ from odoo.tools.float_utils import float_round
 from odoo.addons.base.models.res_lang import intersperse
 
 from ..models.isp_telephony_charge import CHARGE_CALLS
-from ..tools import billing, phone
+from ..tools import billing, phone_format
 
 # Itemised calls per printed page. Each page gets its own table with its
 # column headings, after a page break: wkhtmltopdf builds without
@@ -226,7 +226,7 @@ class ReportCallStatement(models.AbstractModel):
             calls.append(
                 (
                     local.strftime(datetime_format) if local else "",
-                    phone.format_national(number) if number else "",
+                    phone_format.format_national(number) if number else "",
                     label,
                     _duration(billsec),
                     money(charge),
@@ -284,7 +284,7 @@ class ReportCallStatement(models.AbstractModel):
             "period": period,
             "timezone": tz_name,
             "numbers": ", ".join(
-                sorted(phone.format_national(c) for c, _p in lines.values() if c)
+                sorted(phone_format.format_national(c) for c, _p in lines.values() if c)
             ),
             "buckets": buckets,
             "summary": summary,

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from odoo.tests import tagged
 
-from ..tools import phone
+from ..tools import phone_format
 from .billing_common import LOCAL, MOBILE, USA, BillingCase
 
 
@@ -80,8 +80,10 @@ class TestCallViews(BillingCase):
         self.assertEqual(found, no_rate)
 
     def test_display_helper_falls_back_to_what_was_received(self):
-        self.assertEqual(phone.format_display("", "BR", "anonymous"), "anonymous")
-        self.assertEqual(phone.format_display("+551135000012"), "(11) 3500-0012")
+        self.assertEqual(
+            phone_format.format_display("", "BR", "anonymous"), "anonymous"
+        )
+        self.assertEqual(phone_format.format_display("+551135000012"), "(11) 3500-0012")
 
 
 @tagged("post_install", "-at_install")

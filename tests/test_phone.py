@@ -7,7 +7,7 @@ from unittest import mock
 
 from odoo.tests import BaseCase as TestCase
 
-from ..tools import phone
+from ..tools import phone, phone_format
 
 # (raw, default area code, expected kind, expected E.164)
 BRAZIL = [
@@ -229,12 +229,16 @@ class TestBrazilianFastPath(TestCase):
 
 class TestPhoneFormat(TestCase):
     def test_national_and_international_display(self):
-        self.assertEqual(phone.format_national("+551134567890"), "(11) 3456-7890")
-        self.assertEqual(phone.format_national("+5511987654321"), "(11) 98765-4321")
         self.assertEqual(
-            phone.format_international("+551134567890"), "+55 11 3456-7890"
+            phone_format.format_national("+551134567890"), "(11) 3456-7890"
         )
-        self.assertEqual(phone.format_national(""), "")
+        self.assertEqual(
+            phone_format.format_national("+5511987654321"), "(11) 98765-4321"
+        )
+        self.assertEqual(
+            phone_format.format_international("+551134567890"), "+55 11 3456-7890"
+        )
+        self.assertEqual(phone_format.format_national(""), "")
 
     def test_national_display_without_parsing_is_phonenumbers_own(self):
         """The fast path for Brazilian fixed and mobile numbers writes what
@@ -267,7 +271,7 @@ class TestPhoneFormat(TestCase):
                 expected = phonenumbers.format_number(
                     number, phonenumbers.PhoneNumberFormat.NATIONAL
                 )
-            self.assertEqual(phone.format_national(e164), expected, e164)
+            self.assertEqual(phone_format.format_national(e164), expected, e164)
         self.assertEqual(len(phone.BR_AREA_CODES), 67)
 
     def test_dial_string(self):
@@ -286,7 +290,7 @@ class TestPhoneFormat(TestCase):
         for raw, area, prefix, csp, expected in cases:
             with self.subTest(raw=raw, prefix=prefix, csp=csp):
                 self.assertEqual(
-                    phone.dial_string(raw, "BR", area, prefix, csp), expected
+                    phone_format.dial_string(raw, "BR", area, prefix, csp), expected
                 )
         with self.assertRaises(ValueError):
-            phone.dial_string("abc", "BR", "11")
+            phone_format.dial_string("abc", "BR", "11")
