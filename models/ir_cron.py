@@ -13,8 +13,13 @@ class IrCron(models.Model):
     def _telephony_can_commit(self):
         """Whether a cron may commit a unit of its work: never inside tests,
         whose transaction is rolled back at the end (as account's
-        ``_can_commit()``)."""
-        return not config["test_enable"] and not modules.module.current_test
+        ``_can_commit()``), nor while the registry loads (a module installed
+        or updated: its demo data runs crons inside Odoo's own savepoints)."""
+        return (
+            not config["test_enable"]
+            and not modules.module.current_test
+            and self.pool.ready
+        )
 
     @api.model
     def _telephony_commit(self):

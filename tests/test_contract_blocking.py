@@ -9,6 +9,8 @@ from freezegun import freeze_time
 from psycopg2 import errors as pg_errors
 
 from odoo.exceptions import AccessError, ValidationError
+from odoo.modules import module as odoo_module
+from odoo.tools import config
 
 from ..models import contract_contract_service_status as service_status
 from .blocking_common import BlockingCase
@@ -77,6 +79,20 @@ class TestContractBlocking(BlockingCase):
         with freeze_time("2026-04-06"):
             self.evaluate()
         self.assertEqual(others[1].service_status, "blocked_auto")
+
+    def test_crons_never_commit_while_the_registry_loads(self):
+        """The daily run commits its chunks, except in tests and while a
+        module is installed or updated (the demo data runs it inside Odoo's
+        savepoints: a commit there broke the install)."""
+        Cron = self.env["ir.cron"]
+        self.assertFalse(Cron._telephony_can_commit())  # in a test
+        with (
+            patch.dict(config.options, {"test_enable": False}),
+            patch.object(odoo_module, "current_test", None),
+        ):
+            self.assertTrue(Cron._telephony_can_commit())
+            with patch.object(self.env.registry, "ready", False):
+                self.assertFalse(Cron._telephony_can_commit())
 
     def test_oldest_unpaid_invoice_decides(self):
         self.make_invoice(self.contract, due="2026-02-01", amount=10.0)
