@@ -135,7 +135,10 @@ class IspTelephonyOwnedFieldsMixin(models.AbstractModel):
                 continue
             labels = ", ".join(
                 sorted(
-                    self._fields[name].string if name in self._fields else name
+                    # In the reader's language, as the form shows them.
+                    self._fields[name]._description_string(self.env)
+                    if name in self._fields
+                    else name
                     for name in written
                 )
             )

@@ -15,7 +15,8 @@ from pathlib import Path
 import polib
 from babel.messages import extract
 
-from odoo.tests import BaseCase
+from odoo.exceptions import AccessError
+from odoo.tests import BaseCase, new_test_user
 
 from .billing_common import LOCAL, MOBILE, BillingCase
 
@@ -162,6 +163,29 @@ class TestPortugueseCallStatement(BillingCase):
         cls.partner.lang = "pt_BR"
         cls.brl = cls.env.ref("base.BRL")
         cls.brl.active = True
+
+    def test_charge_label_and_refusals_read_in_portuguese(self):
+        """The charge's texts reach the export (babel read its file) and a
+        refused field is named by its label in the reader's language."""
+        self.cdr(MOBILE, 600, 30)
+        self.close()
+        charge = self.env["isp.telephony.charge"].search(
+            [("contract_id", "=", self.contract.id)]
+        )
+        label = charge.with_context(lang="pt_BR")._invoice_label()
+        self.assertTrue(label.startswith("Telefonia - "), label)
+        self.assertIn("chamadas", label)
+        manager = new_test_user(
+            self.env,
+            login="i18n_manager",
+            groups="isp_telephony.group_telephony_manager",
+            lang="pt_BR",
+        )
+        with self.assertRaisesRegex(AccessError, r"\(Status do serviço\)"):
+            # The web client sends the user's language in the context.
+            self.contract.with_user(manager).with_context(lang="pt_BR").write(
+                {"service_status": "active"}
+            )
 
     def test_statement_of_a_pt_br_customer(self):
         self.cdr(LOCAL, 50, 0)
