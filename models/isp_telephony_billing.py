@@ -22,6 +22,7 @@ from odoo import api, models
 from odoo.exceptions import UserError
 
 from ..tools import billing, locks
+from .isp_telephony_rating import RATING_SET
 
 _logger = logging.getLogger(__name__)
 
@@ -29,15 +30,9 @@ _logger = logging.getLogger(__name__)
 # (when its contract is charged), so a call is rewritten once per close. The
 # rating is the result the rater kept in isp_cdr_rating_result (see
 # isp_telephony_billing_cycles.py).
-_WRITE = """
+_WRITE = f"""
 UPDATE isp_cdr c
-   SET rating_status = v.st, billing_plan_id = v.pl, dest_class = v.dc,
-       rate_id = v.ra, bucket_id = v.bu, cycle_start = v.cy,
-       rounded_seconds = v.rs, franchise_seconds = v.fs, excess_seconds = v.es,
-       currency_id = v.cu,
-       charge = v.cm::numeric / power(10::numeric, v.dg),
-       margin = v.cm::numeric / power(10::numeric, v.dg)
-                - COALESCE(c.platform_cost, 0),
+   SET {RATING_SET},
        charge_id = v.target_id
   FROM (SELECT v.*, b.target_id
           FROM isp_cdr_rating_result v

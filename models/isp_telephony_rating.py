@@ -49,15 +49,19 @@ CREATE TEMP TABLE IF NOT EXISTS isp_cdr_rating_result (
 TRUNCATE isp_cdr_rating_result;
 """
 _COPY_TEMP = "COPY isp_cdr_rating_result FROM STDIN"
-_UPDATE = """
-UPDATE isp_cdr c
-   SET rating_status = v.st, billing_plan_id = v.pl, dest_class = v.dc,
+# The rating columns of a call set from its row ``v`` of isp_cdr_rating_result:
+# the one definition, used by _UPDATE here and by the month close's one write
+# of each call (isp_telephony_billing.py), which also sets the charge.
+RATING_SET = """rating_status = v.st, billing_plan_id = v.pl, dest_class = v.dc,
        rate_id = v.ra, bucket_id = v.bu, cycle_start = v.cy,
        rounded_seconds = v.rs, franchise_seconds = v.fs, excess_seconds = v.es,
        currency_id = v.cu,
        charge = v.cm::numeric / power(10::numeric, v.dg),
        margin = v.cm::numeric / power(10::numeric, v.dg)
-                - COALESCE(c.platform_cost, 0)
+                - COALESCE(c.platform_cost, 0)"""
+_UPDATE = f"""
+UPDATE isp_cdr c
+   SET {RATING_SET}
   FROM isp_cdr_rating_result v
  WHERE c.id = v.id AND c.charge_id IS NULL AND c.invoice_id IS NULL
 """
